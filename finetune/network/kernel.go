@@ -1,0 +1,132 @@
+package network
+
+import (
+	"fmt"
+	"hash"
+	"hash/fnv"
+	"sync/atomic"
+
+	"github.com/chewxy/hm"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// kernel is a gorgonia operator whose forward pass is a plain Go function over
+// float32 slices. elight builds every graph for concrete input shapes, so a
+// kernel knows all its shapes up front; this keeps ONNX semantics (ceil-mode
+// pooling, asymmetric pads, numpy broadcasting) in short loops we control
+// instead of in gorgonia operators whose conventions differ.
+type kernel struct {
+	name     string // operator and parameters, for debugging output
+	id       uint64 // keeps gorgonia from merging two kernels with equal names
+	inShapes []tensor.Shape
+	outShape tensor.Shape
+	forward  func(out []float32, in [][]float32)
+
+	// backward returns one gradient node per input (nil where an input has
+	// none). A kernel without it is not differentiable; gorgonia then
+	// reports an error if training needs a gradient through it.
+	backward func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
+}
+
+var kernelIDs atomic.Uint64
+
+// applyKernel adds a kernel to the graph of its inputs and returns its output.
+func applyKernel(name string, outShape tensor.Shape, forward func(out []float32, in [][]float32),
+	backward func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error), inputs ...*G.Node) (*G.Node, error) {
+	k := &kernel{
+		name:     name,
+		id:       kernelIDs.Add(1),
+		outShape: outShape.Clone(),
+		forward:  forward,
+		backward: backward,
+	}
+	for _, in := range inputs {
+		k.inShapes = append(k.inShapes, in.Shape().Clone())
+	}
+	return G.ApplyOp(k, inputs...)
+}
+
+func tensorType(s tensor.Shape) hm.Type {
+	return G.TensorType{Dims: s.Dims(), Of: tensor.Float32}
+}
+
+func (k *kernel) Arity() int { return len(k.inShapes) }
+
+func (k *kernel) Type() hm.Type {
+	types := make([]hm.Type, 0, len(k.inShapes)+1)
+	for _, s := range k.inShapes {
+		types = append(types, tensorType(s))
+	}
+	types = append(types, tensorType(k.outShape))
+	return hm.NewFnType(types...)
+}
+
+func (k *kernel) InferShape(...G.DimSizer) (tensor.Shape, error) { return k.outShape.Clone(), nil }
+
+func (k *kernel) Do(values ...G.Value) (G.Value, error) {
+	if len(values) != len(k.inShapes) {
+		return nil, fmt.Errorf("%s: got %d inputs, want %d", k.name, len(values), len(k.inShapes))
+	}
+	in := make([][]float32, len(values))
+	for i, v := range values {
+		data, err := float32Data(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: input %d: %w", k.name, i, err)
+		}
+		if len(data) != k.inShapes[i].TotalSize() {
+			return nil, fmt.Errorf("%s: input %d has %d elements, want shape %v", k.name, i, len(data), k.inShapes[i])
+		}
+		in[i] = data
+	}
+	out := make([]float32, k.outShape.TotalSize())
+	k.forward(out, in)
+	return tensor.New(tensor.WithShape(k.outShape.Clone()...), tensor.WithBacking(out)), nil
+}
+
+// float32Data returns the elements of a gorgonia value in row-major order,
+// copying only when the value is a strided view.
+func float32Data(v G.Value) ([]float32, error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok {
+		return nil, fmt.Errorf("value of type %T is not a dense tensor", v)
+	}
+	if d.RequiresIterator() {
+		d = d.Materialize().(*tensor.Dense)
+	}
+	data, ok := d.Data().([]float32)
+	if !ok {
+		return nil, fmt.Errorf("tensor of %v, want float32", d.Dtype())
+	}
+	return data, nil
+}
+
+func (k *kernel) ReturnsPtr() bool     { return false }
+func (k *kernel) CallsExtern() bool    { return false }
+func (k *kernel) OverwritesInput() int { return -1 }
+func (k *kernel) String() string       { return k.name }
+
+func (k *kernel) WriteHash(h hash.Hash) { fmt.Fprintf(h, "%s#%d", k.name, k.id) }
+
+func (k *kernel) Hashcode() uint32 {
+	h := fnv.New32a()
+	k.WriteHash(h)
+	return h.Sum32()
+}
+
+// DiffWRT and SymDiff make every kernel a gorgonia.SDOp; kernels without a
+// backward function refuse to be differentiated.
+func (k *kernel) DiffWRT(n int) []bool {
+	wrt := make([]bool, n)
+	for i := range wrt {
+		wrt[i] = k.backward != nil
+	}
+	return wrt
+}
+
+func (k *kernel) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+	if k.backward == nil {
+		return nil, fmt.Errorf("%s has no gradient: it cannot be on the path of a trained weight", k.name)
+	}
+	return k.backward(inputs, output, grad)
+}

@@ -1,0 +1,340 @@
+package network
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/elight-photonic/elight/onnxio"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// weight returns the node of a photonic layer's weight operand, passed
+// through Options.Weight when the operand is an initializer.
+func (b *builder) weight(n *onnxio.Node, ins []*value, i int) (*G.Node, error) {
+	w, err := b.in(ins, i)
+	if err != nil {
+		return nil, err
+	}
+	if _, isInit := b.model.Graph.Initializers[n.Inputs[i]]; isInit && b.opts.Weight != nil {
+		return b.opts.Weight(n, w)
+	}
+	return w, nil
+}
+
+func buildConv(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
+	if len(ins) < 2 || ins[0] == nil || ins[1] == nil {
+		return nil, fmt.Errorf("Conv needs inputs X and W")
+	}
+	xShape, wShape := ins[0].shape, ins[1].shape
+	if len(xShape) != 4 || len(wShape) != 4 {
+		return nil, fmt.Errorf("only 2-D convolution is supported (input %v, weight %v)", xShape, wShape)
+	}
+	if group := n.AttrInt("group", 1); group != 1 {
+		return nil, fmt.Errorf("group=%d: elight maps only group=1 convolutions onto photonic cores (depthwise and grouped convolutions are not supported)", group)
+	}
+	if wShape[1] != xShape[1] {
+		return nil, fmt.Errorf("weight %v expects %d input channels, input %v has %d", wShape, wShape[1], xShape, xShape[1])
+	}
+	kernel := wShape[2:]
+	if ks := n.AttrInts("kernel_shape", nil); ks != nil && (len(ks) != 2 || int(ks[0]) != kernel[0] || int(ks[1]) != kernel[1]) {
+		return nil, fmt.Errorf("kernel_shape %v does not match weight shape %v", ks, wShape)
+	}
+	win, err := newWindow(n, xShape[2:], kernel, true)
+	if err != nil {
+		return nil, err
+	}
+	x, err := b.in(ins, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.weight(n, ins, 1)
+	if err != nil {
+		return nil, err
+	}
+	pad := []int{win.begin[0], win.begin[1]}
+	if win.begin[0] != win.end[0] || win.begin[1] != win.end[1] {
+		// gorgonia's convolution pads symmetrically; pad explicitly first.
+		padded := append([]int(nil), xShape...)
+		pads := []int{0, 0, win.begin[0], win.begin[1], 0, 0, win.end[0], win.end[1]}
+		if x, err = padNode(x, xShape, pads, padConstant, 0); err != nil {
+			return nil, err
+		}
+		padded[2] += win.begin[0] + win.end[0]
+		padded[3] += win.begin[1] + win.end[1]
+		pad = []int{0, 0}
+	}
+	y, err := G.Conv2d(x, w, tensor.Shape(kernel), pad, win.strides, win.dilations)
+	if err != nil {
+		return nil, err
+	}
+	outShape := []int{xShape[0], wShape[0], win.out[0], win.out[1]}
+	if !runtimeShape(outShape).Eq(y.Shape()) {
+		return nil, fmt.Errorf("internal error: convolution output %v, expected %v", y.Shape(), outShape)
+	}
+	if len(ins) > 2 && ins[2] != nil {
+		bias, err := b.in(ins, 2)
+		if err != nil {
+			return nil, err
+		}
+		if numElements(ins[2].shape) != wShape[0] {
+			return nil, fmt.Errorf("bias has shape %v, want [%d]", ins[2].shape, wShape[0])
+		}
+		if y, err = addChannelBias(y, bias); err != nil {
+			return nil, err
+		}
+	}
+	return []*value{{shape: outShape, node: y}}, nil
+}
+
+// addChannelBias adds b[c] to every element of channel c of x [N, C, ...].
+func addChannelBias(x, bias *G.Node) (*G.Node, error) {
+	shape := x.Shape()
+	channels, inner := shape[1], numElements(shape[2:])
+	forward := func(out []float32, in [][]float32) {
+		x, bias := in[0], in[1]
+		for i := 0; i < len(x); i += inner {
+			c := bias[(i/inner)%channels]
+			dst, src := out[i:i+inner], x[i:i+inner]
+			for j, v := range src {
+				dst[j] = v + c
+			}
+		}
+	}
+	backward := func(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+		db, err := applyKernel("ChannelBiasGrad", inputs[1].Shape(), func(out []float32, in [][]float32) {
+			g := in[0]
+			for i := 0; i < len(g); i += inner {
+				var sum float32
+				for _, v := range g[i : i+inner] {
+					sum += v
+				}
+				out[(i/inner)%channels] += sum
+			}
+		}, nil, grad)
+		return G.Nodes{grad, db}, err
+	}
+	return applyKernel("ChannelBias", shape, forward, backward, x, bias)
+}
+
+func buildGemm(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
+	if len(ins) < 2 || ins[0] == nil || ins[1] == nil {
+		return nil, fmt.Errorf("Gemm needs inputs A and B")
+	}
+	aShape, bShape := ins[0].shape, ins[1].shape
+	if len(aShape) != 2 || len(bShape) != 2 {
+		return nil, fmt.Errorf("Gemm inputs must be matrices, got %v and %v", aShape, bShape)
+	}
+	transA, transB := n.AttrInt("transA", 0) == 1, n.AttrInt("transB", 0) == 1
+	alpha, beta := n.AttrFloat("alpha", 1), n.AttrFloat("beta", 1)
+	m, k := aShape[0], aShape[1]
+	if transA {
+		m, k = k, m
+	}
+	kb, cols := bShape[0], bShape[1]
+	if transB {
+		kb, cols = cols, kb
+	}
+	if k != kb {
+		return nil, fmt.Errorf("A %v (transA=%v) and B %v (transB=%v) do not multiply", aShape, transA, bShape, transB)
+	}
+	a, err := b.in(ins, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.weight(n, ins, 1)
+	if err != nil {
+		return nil, err
+	}
+	if transA {
+		if a, err = G.Transpose(a); err != nil {
+			return nil, err
+		}
+	}
+	if transB {
+		if w, err = G.Transpose(w); err != nil {
+			return nil, err
+		}
+	}
+	y, err := G.Mul(a, w)
+	if err != nil {
+		return nil, err
+	}
+	shape := []int{m, cols}
+	if alpha != 1 {
+		if y, err = scaleNode(y, alpha); err != nil {
+			return nil, err
+		}
+	}
+	if len(ins) > 2 && ins[2] != nil && beta != 0 {
+		c, err := b.in(ins, 2)
+		if err != nil {
+			return nil, err
+		}
+		if beta != 1 {
+			if c, err = scaleNode(c, beta); err != nil {
+				return nil, err
+			}
+		}
+		if numElements(ins[2].shape) == cols && len(ins[2].shape) > 0 && ins[2].shape[len(ins[2].shape)-1] == cols {
+			if c.Shape().TotalSize() != c.Shape()[0] {
+				if c, err = G.Reshape(c, tensor.Shape{cols}); err != nil {
+					return nil, err
+				}
+			}
+			y, err = addChannelBias(y, c)
+		} else {
+			y, err = arithNode(arithAdd, y, c, shape, ins[2].shape, shape)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return []*value{{shape: shape, node: y}}, nil
+}
+
+func scaleNode(x *G.Node, factor float32) (*G.Node, error) {
+	backward := func(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+		dx, err := scaleNode(grad, factor)
+		return G.Nodes{dx}, err
+	}
+	return applyKernel(fmt.Sprintf("Scale(%g)", factor), x.Shape(), func(out []float32, in [][]float32) {
+		for i, v := range in[0] {
+			out[i] = v * factor
+		}
+	}, backward, x)
+}
+
+// buildMatMul follows numpy.matmul. A weight operand B of rank 2 (the usual
+// export of nn.Linear without Gemm) multiplies the flattened leading
+// dimensions of A in one matrix product.
+func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
+	if len(ins) < 2 || ins[0] == nil || ins[1] == nil {
+		return nil, fmt.Errorf("MatMul needs two inputs")
+	}
+	aShape, bShape := ins[0].shape, ins[1].shape
+	if len(aShape) == 0 || len(bShape) == 0 {
+		return nil, fmt.Errorf("MatMul inputs cannot be scalars")
+	}
+	a, err := b.in(ins, 0)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.weight(n, ins, 1)
+	if err != nil {
+		return nil, err
+	}
+	// numpy promotes 1-D operands to matrices and drops the added axis after.
+	a2, b2 := aShape, bShape
+	if len(aShape) == 1 {
+		a2 = []int{1, aShape[0]}
+	}
+	if len(bShape) == 1 {
+		b2 = []int{bShape[0], 1}
+	}
+	m, k := a2[len(a2)-2], a2[len(a2)-1]
+	kb, cols := b2[len(b2)-2], b2[len(b2)-1]
+	if k != kb {
+		return nil, fmt.Errorf("shapes %v and %v do not multiply", aShape, bShape)
+	}
+	batchA, batchB := a2[:len(a2)-2], b2[:len(b2)-2]
+	batch, err := broadcastShape(batchA, batchB)
+	if err != nil {
+		return nil, err
+	}
+	outShape := append(append([]int{}, batch...), m, cols)
+	var y *G.Node
+	switch {
+	case numElements(batchB) == 1:
+		// one matrix B for every row of A: a single product
+		if a, err = reshapeTo(a, []int{numElements(batchA) * m, k}); err != nil {
+			return nil, err
+		}
+		if w, err = reshapeTo(w, []int{k, cols}); err != nil {
+			return nil, err
+		}
+		if y, err = G.Mul(a, w); err != nil {
+			return nil, err
+		}
+		if numElements(batchA) != numElements(batch) {
+			return nil, fmt.Errorf("batch dimensions %v and %v are not supported", batchA, batchB)
+		}
+	case numElements(batchA) == numElements(batch) && numElements(batchB) == numElements(batch) && len(batchA) == len(batchB):
+		nb := numElements(batch)
+		if a, err = reshapeTo(a, []int{nb, m, k}); err != nil {
+			return nil, err
+		}
+		if w, err = reshapeTo(w, []int{nb, k, cols}); err != nil {
+			return nil, err
+		}
+		if y, err = G.BatchedMatMul(a, w); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("broadcast of batch dimensions %v and %v is not supported", batchA, batchB)
+	}
+	// drop the axes numpy added for 1-D operands
+	final := append([]int{}, batch...)
+	if len(aShape) > 1 {
+		final = append(final, m)
+	}
+	if len(bShape) > 1 {
+		final = append(final, cols)
+	}
+	_ = outShape
+	if y, err = reshapeTo(y, final); err != nil {
+		return nil, err
+	}
+	return []*value{{shape: final, node: y}}, nil
+}
+
+func reshapeTo(x *G.Node, shape []int) (*G.Node, error) {
+	rs := runtimeShape(shape)
+	if x.Shape().Eq(rs) {
+		return x, nil
+	}
+	return G.Reshape(x, rs)
+}
+
+// buildBatchNorm computes inference-mode batch normalization for the
+// BatchNormalization nodes that could not be folded into a Conv or Gemm.
+func buildBatchNorm(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
+	if n.AttrInt("training_mode", 0) != 0 {
+		return nil, fmt.Errorf("training_mode=1: elight runs BatchNormalization in inference mode only (export the model in eval mode)")
+	}
+	if len(ins) < 5 {
+		return nil, fmt.Errorf("BatchNormalization needs 5 inputs, got %d", len(ins))
+	}
+	xShape := ins[0].shape
+	if len(xShape) < 2 {
+		return nil, fmt.Errorf("input shape %v has no channel axis", xShape)
+	}
+	channels := xShape[1]
+	nodes := make(G.Nodes, 5)
+	for i := range nodes {
+		if ins[i] == nil {
+			return nil, fmt.Errorf("input %d is missing", i)
+		}
+		if i > 0 && numElements(ins[i].shape) != channels {
+			return nil, fmt.Errorf("input %d has shape %v, want [%d]", i, ins[i].shape, channels)
+		}
+		var err error
+		if nodes[i], err = b.in(ins, i); err != nil {
+			return nil, err
+		}
+	}
+	eps := float64(n.AttrFloat("epsilon", 1e-5))
+	inner := numElements(xShape[2:])
+	y, err := applyKernel("BatchNormalization", runtimeShape(xShape), func(out []float32, in [][]float32) {
+		x, scale, bias, mean, variance := in[0], in[1], in[2], in[3], in[4]
+		for i := 0; i < len(x); i += inner {
+			c := (i / inner) % channels
+			s := float64(scale[c]) / math.Sqrt(float64(variance[c])+eps)
+			shift := float64(bias[c]) - float64(mean[c])*s
+			for j := i; j < i+inner; j++ {
+				out[j] = float32(float64(x[j])*s + shift)
+			}
+		}
+	}, nil, nodes...)
+	return []*value{{shape: xShape, node: y}}, err
+}

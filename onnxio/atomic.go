@@ -1,0 +1,82 @@
+package onnxio
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// checkNotInput refuses to let Write replace the file the model was read
+// from: if anything went wrong between reading and writing, the user would
+// be left without the original export.
+func checkNotInput(out, in string) error {
+	if in == "" {
+		return nil
+	}
+	refuse := fmt.Errorf("%s: refusing to overwrite the model's input file %s; choose another output path", out, in)
+	a, errA := filepath.Abs(out)
+	b, errB := filepath.Abs(in)
+	if errA == nil && errB == nil && a == b {
+		return refuse
+	}
+	// Different names can still reach one file, through links or a
+	// case-insensitive file system.
+	fa, errA := os.Stat(out)
+	fb, errB := os.Stat(in)
+	if errA == nil && errB == nil && os.SameFile(fa, fb) {
+		return refuse
+	}
+	return nil
+}
+
+// writeFileAtomic replaces the file path by one holding data. It writes a
+// temporary file in the same folder, flushes it to disk and renames it over
+// path, so that a crash leaves either the old file or the complete new one,
+// never a truncated model.
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+
+	// CreateTemp makes the file private; a model is no secret, and
+	// replacing an existing file should not change who can read it.
+	mode := os.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		mode = fi.Mode().Perm()
+	}
+	if err := f.Chmod(mode); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return fmt.Errorf("%s: writing: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("%s: flushing to disk: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	// Flushing the folder makes the rename itself durable. The new file is
+	// already in place, so a failure here (some file systems cannot sync a
+	// folder) is not worth failing the write for.
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,287 @@
+package onnxio
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+
+	"github.com/elight-photonic/elight/onnxio/onnxpb"
+)
+
+// FoldBatchNorm merges inference-mode BatchNormalization nodes into the Conv
+// or Gemm node that feeds them, so that the batch normalisation becomes part
+// of the weights programmed into the photonic mesh instead of an extra
+// electronic step. It returns the names of the BatchNormalization nodes it
+// removed (the output name for a node without a name).
+//
+// With s = scale/sqrt(var+epsilon), computed in float64, each output channel
+// o of the weights is multiplied by s[o] and the bias becomes
+// (bias-mean)*s+B, with bias 0 if the layer had none; a new bias initializer
+// is added as the layer's third input then. The layer takes over the
+// BatchNormalization's output name, and the BatchNormalization node and its
+// initializers are removed.
+//
+// A BatchNormalization is folded only if it is in inference form (only its
+// first output used), its input is the only use of a Conv's or Gemm's
+// output, and the layer's weights and bias and the normalisation's
+// parameters are float initializers used by nothing else. A Gemm must hold
+// B as [out,in] with transB=1 or [in,out] with transB=0, and a bias C only
+// as a vector of one value per output. Other BatchNormalization nodes are
+// left for the forward pass to compute.
+func FoldBatchNorm(m *Model) (folded []string, err error) {
+	if m == nil || m.Graph == nil {
+		return nil, errors.New("model has no graph")
+	}
+	pinned := pinnedNames(m.Graph)
+	for i := 0; i < len(m.Graph.Nodes); i++ {
+		bn := m.Graph.Nodes[i]
+		if bn.OpType != "BatchNormalization" || !isDefaultDomain(bn.Domain) {
+			continue
+		}
+		ok, err := foldOne(m, bn, pinned)
+		if err != nil {
+			err = fmt.Errorf("folding %s: %w", bn.label(i), err)
+			if m.Path != "" {
+				err = fmt.Errorf("%s: %w", m.Path, err)
+			}
+			return folded, err
+		}
+		if !ok {
+			continue
+		}
+		m.Graph.Nodes = slices.Delete(m.Graph.Nodes, i, i+1)
+		i-- // the next node moved into position i
+		name := bn.Name
+		if name == "" {
+			name = bn.Outputs[0]
+		}
+		folded = append(folded, name)
+	}
+	return folded, nil
+}
+
+// pinnedNames returns the values that must keep their name and contents:
+// the graph's inputs and outputs, and the outer values that subgraphs of
+// control-flow nodes use, which Graph.Consumers does not see.
+func pinnedNames(g *Graph) map[string]bool {
+	pinned := make(map[string]bool)
+	for _, v := range g.Inputs {
+		pinned[v.Name] = true
+	}
+	for _, v := range g.Outputs {
+		pinned[v.Name] = true
+	}
+	var walk func(gp *onnxpb.GraphProto)
+	walkAttrs := func(attrs []*onnxpb.AttributeProto) {
+		for _, pa := range attrs {
+			if pa.GetG() != nil {
+				walk(pa.GetG())
+			}
+			for _, sg := range pa.GetGraphs() {
+				walk(sg)
+			}
+		}
+	}
+	walk = func(gp *onnxpb.GraphProto) {
+		for _, np := range gp.GetNode() {
+			for _, in := range np.GetInput() {
+				pinned[in] = true
+			}
+			walkAttrs(np.GetAttribute())
+		}
+		for _, vi := range gp.GetOutput() {
+			pinned[vi.GetName()] = true
+		}
+	}
+	for _, n := range g.Nodes {
+		if n.proto != nil {
+			walkAttrs(n.proto.GetAttribute())
+		}
+	}
+	return pinned
+}
+
+// foldOne folds bn into the layer that feeds it if it can, and reports
+// whether it did. It changes nothing when it reports false.
+func foldOne(m *Model, bn *Node, pinned map[string]bool) (bool, error) {
+	g := m.Graph
+	if len(bn.Inputs) != 5 || len(bn.Outputs) == 0 || bn.Outputs[0] == "" {
+		return false, nil
+	}
+	// Opsets before 9 could normalise per element instead of per channel;
+	// training mode updates statistics from the batch.
+	if bn.AttrInt("spatial", 1) == 0 || bn.AttrInt("training_mode", 0) != 0 {
+		return false, nil
+	}
+	for _, o := range bn.Outputs[1:] {
+		if o != "" && (pinned[o] || len(g.Consumers(o)) > 0) {
+			return false, nil
+		}
+	}
+	x, y := bn.Inputs[0], bn.Outputs[0]
+	layer := g.Producer(x)
+	if layer == nil || !isDefaultDomain(layer.Domain) || len(layer.Outputs) != 1 ||
+		pinned[x] || len(g.Consumers(x)) != 1 {
+		return false, nil
+	}
+	if len(layer.Inputs) < 2 || len(layer.Inputs) > 3 {
+		return false, nil
+	}
+	biasName := ""
+	if len(layer.Inputs) == 3 {
+		biasName = layer.Inputs[2]
+	}
+
+	// Every initializer involved must be used by this node only, and once,
+	// or rewriting it would change another computation.
+	names := []string{layer.Inputs[1], bn.Inputs[1], bn.Inputs[2], bn.Inputs[3], bn.Inputs[4]}
+	if biasName != "" {
+		names = append(names, biasName)
+	}
+	seen := make(map[string]bool)
+	for _, name := range names {
+		if seen[name] || pinned[name] || g.Initializers[name] == nil || len(g.Consumers(name)) != 1 {
+			return false, nil
+		}
+		seen[name] = true
+	}
+
+	w := g.Initializers[layer.Inputs[1]]
+	// The output channel o of element i of w is i/inner%outs: w is
+	// [outs, inner...] for Conv and Gemm with transB=1, [rows, outs] for
+	// Gemm with transB=0 (inner 1).
+	var outs, inner int64
+	beta := 1.0
+	switch layer.OpType {
+	case "Conv":
+		if len(w.Dims) < 3 {
+			return false, nil
+		}
+		outs, inner = w.Dims[0], 1
+		for _, d := range w.Dims[1:] {
+			inner *= d
+		}
+	case "Gemm":
+		if len(w.Dims) != 2 {
+			return false, nil
+		}
+		switch layer.AttrInt("transB", 0) {
+		case 1:
+			outs, inner = w.Dims[0], w.Dims[1]
+		case 0:
+			outs, inner = w.Dims[1], 1
+		default:
+			return false, nil
+		}
+		// Y = alpha*A*B + beta*C: alpha scales with the weights, but the
+		// bias must be divided by beta, which therefore cannot be 0.
+		beta = float64(layer.AttrFloat("beta", 1))
+		if beta == 0 || math.IsNaN(beta) || math.IsInf(beta, 0) {
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+
+	params := make([][]float32, 4)
+	for k, name := range bn.Inputs[1:] {
+		t := g.Initializers[name]
+		if !isFloat(t.DataType) || !slices.Equal(t.Dims, []int64{outs}) {
+			return false, nil
+		}
+		if err := checkLen(t); err != nil {
+			return false, err
+		}
+		params[k] = t.Float
+	}
+	scale, shift, mean, variance := params[0], params[1], params[2], params[3]
+	if !isFloat(w.DataType) {
+		return false, nil
+	}
+	if err := checkLen(w); err != nil {
+		return false, err
+	}
+	var bias *Tensor
+	if biasName != "" {
+		bias = g.Initializers[biasName]
+		if !isFloat(bias.DataType) || !slices.Equal(bias.Dims, []int64{outs}) {
+			return false, nil
+		}
+		if err := checkLen(bias); err != nil {
+			return false, err
+		}
+	}
+
+	eps := float64(bn.AttrFloat("epsilon", 1e-5))
+	s := make([]float64, outs)
+	for o := range s {
+		s[o] = float64(scale[o]) / math.Sqrt(float64(variance[o])+eps)
+		if math.IsNaN(s[o]) || math.IsInf(s[o], 0) {
+			return false, nil // a negative or zero variance: leave it visible
+		}
+	}
+
+	newW := &Tensor{Name: w.Name, DataType: w.DataType, Dims: slices.Clone(w.Dims), Float: make([]float32, len(w.Float))}
+	for i, v := range w.Float {
+		newW.Float[i] = float32(float64(v) * s[int64(i)/inner%outs])
+	}
+	newB := &Tensor{DataType: Float, Dims: []int64{outs}, Float: make([]float32, outs)}
+	if bias != nil {
+		newB.Name, newB.DataType = bias.Name, bias.DataType
+	} else {
+		newB.Name = uniqueName(g, pinned, y+"_bias")
+	}
+	for o := range newB.Float {
+		b := 0.0
+		if bias != nil {
+			b = float64(bias.Float[o])
+		}
+		newB.Float[o] = float32(((b*beta-float64(mean[o]))*s[o] + float64(shift[o])) / beta)
+	}
+
+	m.SetInitializer(newW)
+	m.SetInitializer(newB)
+	if len(layer.Inputs) == 2 {
+		layer.Inputs = append(layer.Inputs, newB.Name)
+	} else {
+		layer.Inputs[2] = newB.Name
+	}
+	layer.Outputs[0] = y
+	for _, name := range bn.Inputs[1:] {
+		delete(g.Initializers, name)
+		delete(m.changed, name)
+	}
+	return true, nil
+}
+
+// checkLen reports a tensor whose element slice does not match its shape,
+// which only a bug in a pass can produce.
+func checkLen(t *Tensor) error {
+	n, err := elementCount(t.Dims)
+	if err != nil {
+		return fmt.Errorf("initializer %q: %w", t.Name, err)
+	}
+	if len(t.Float) != n {
+		return fmt.Errorf("initializer %q: shape %s needs %d elements, tensor holds %d",
+			t.Name, fmtDims(t.Dims), n, len(t.Float))
+	}
+	return nil
+}
+
+// uniqueName returns base, or base with a numeric suffix, whichever first
+// names no value of the graph.
+func uniqueName(g *Graph, pinned map[string]bool, base string) string {
+	taken := func(name string) bool {
+		if pinned[name] || g.Initializers[name] != nil || g.Producer(name) != nil || len(g.Consumers(name)) > 0 {
+			return true
+		}
+		return false
+	}
+	name := base
+	for i := 1; taken(name); i++ {
+		name = base + "_" + strconv.Itoa(i)
+	}
+	return name
+}

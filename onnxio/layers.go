@@ -1,0 +1,77 @@
+package onnxio
+
+// Layer is a node whose weight initializer is programmed onto photonic
+// tensor cores: a Conv, or a Gemm or MatMul with a constant weight operand.
+// The core computes y = M x with M of shape [Rows, Cols]: a Conv weight
+// [O, I, kh, kw] becomes M = W.reshape(O, I*kh*kw) (PyTorch's im2col order);
+// a Gemm/MatMul weight becomes M of shape [out, in], transposed when the
+// node stores it as [in, out].
+type Layer struct {
+	Node       *Node
+	Weight     string // initializer name
+	Rows, Cols int
+	Transposed bool // the initializer is stored [in, out]; M is its transpose
+}
+
+// PhotonicLayers returns the graph's photonic layers in node order. A Conv
+// with group != 1 is not one: elight cannot map it (Build says so).
+func (g *Graph) PhotonicLayers() []Layer {
+	var layers []Layer
+	for _, n := range g.Nodes {
+		if l, ok := g.photonicLayer(n); ok {
+			layers = append(layers, l)
+		}
+	}
+	return layers
+}
+
+func (g *Graph) photonicLayer(n *Node) (Layer, bool) {
+	weightInput := 1
+	if len(n.Inputs) <= weightInput {
+		return Layer{}, false
+	}
+	w, ok := g.Initializers[n.Inputs[weightInput]]
+	if !ok || w.DataType != Float {
+		return Layer{}, false
+	}
+	l := Layer{Node: n, Weight: n.Inputs[weightInput]}
+	switch n.OpType {
+	case "Conv":
+		if len(w.Dims) < 3 || n.AttrInt("group", 1) != 1 {
+			return Layer{}, false
+		}
+		l.Rows = int(w.Dims[0])
+		l.Cols = w.NumElements() / l.Rows
+	case "Gemm":
+		if len(w.Dims) != 2 {
+			return Layer{}, false
+		}
+		if n.AttrInt("transB", 0) == 1 {
+			l.Rows, l.Cols = int(w.Dims[0]), int(w.Dims[1])
+		} else {
+			l.Rows, l.Cols, l.Transposed = int(w.Dims[1]), int(w.Dims[0]), true
+		}
+	case "MatMul":
+		if len(w.Dims) != 2 {
+			return Layer{}, false
+		}
+		l.Rows, l.Cols, l.Transposed = int(w.Dims[1]), int(w.Dims[0]), true
+	default:
+		return Layer{}, false
+	}
+	return l, l.Rows > 0 && l.Cols > 0
+}
+
+// Matrix returns the layer's weight as the row-major matrix M, [Rows, Cols].
+func (l Layer) Matrix(w *Tensor) []float32 {
+	if !l.Transposed {
+		return append([]float32(nil), w.Float...)
+	}
+	m := make([]float32, l.Rows*l.Cols)
+	for in := 0; in < l.Cols; in++ {
+		for out := 0; out < l.Rows; out++ {
+			m[out*l.Cols+in] = w.Float[in*l.Rows+out]
+		}
+	}
+	return m
+}

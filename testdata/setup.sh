@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what elight's tests compare against, on a fresh Debian machine:
+#   libonnx-testdata   ONNX's own backend test cases (model + reference tensors)
+#   python3-onnx       onnx.checker, which must accept every file elight writes
+#   onnxruntime-node   the reference runtime (native library inside the npm package)
+# Training the test models needs python3-torch too; the committed files do not.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+[ -d /usr/share/libonnx-testdata/data/node ] || need+=(libonnx-testdata)
+/usr/bin/python3 -c 'import onnx' 2>/dev/null || need+=(python3-onnx)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if [ ! -d ort/node_modules/onnxruntime-node ]; then
+  (cd ort && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi
