@@ -7,6 +7,7 @@ import (
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/onnxio/npy"
+	"github.com/elight-photonic/elight/onnxio/onnxtest"
 )
 
 // TestTestdataExportsMatchTorch runs every committed PyTorch export on its
@@ -23,14 +24,29 @@ func TestTestdataExportsMatchTorch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			folded, err := onnxio.Read(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := onnxio.FoldBatchNorm(folded); err != nil {
+				t.Fatal(err)
+			}
 			for _, batch := range []string{"", "1"} {
-				x := readNpy(t, filepath.Join(dir, "input"+batch+".npy"))
-				want := readNpy(t, filepath.Join(dir, "logits"+batch+".npy"))
-				got := runOne(t, m, x)
-				diff, span := maxAbsDiff(got.Float, want.Float), valueRange(want.Float)
-				t.Logf("batch %d: max |elight - torch| = %.3g, logits range %.3g", x.Dims[0], diff, span)
-				if diff > 1e-4*span {
-					t.Errorf("batch %d: max abs difference %.3g exceeds 1e-4 of the logits' range %.3g", x.Dims[0], diff, span)
+				input := filepath.Join(dir, "input"+batch+".npy")
+				x := readNpy(t, input)
+				torch := readNpy(t, filepath.Join(dir, "logits"+batch+".npy"))
+				span := valueRange(torch.Float)
+				results := map[string][]float32{
+					"elight":                   runOne(t, m, x).Float,
+					"elight, BatchNorm folded": runOne(t, folded, x).Float,
+					"onnxruntime":              onnxtest.RunORT(t, path, input).Float,
+				}
+				for who, got := range results {
+					diff := maxAbsDiff(got, torch.Float)
+					t.Logf("batch %d: max |%s - torch| = %.3g (logits range %.3g)", x.Dims[0], who, diff, span)
+					if diff > 1e-4*span {
+						t.Errorf("batch %d: %s differs from torch by %.3g, more than 1e-4 of the logits' range %.3g", x.Dims[0], who, diff, span)
+					}
 				}
 			}
 		})
