@@ -25,8 +25,10 @@ import (
 //
 // A BatchNormalization is folded only if it is in inference form (only its
 // first output used), its input is the only use of a Conv's or Gemm's
-// output, and the layer's weights and bias and the normalisation's
-// parameters are float initializers used by nothing else. A Gemm must hold
+// output, the layer's weights and bias are float initializers used by
+// nothing else, and the normalisation's parameters are float initializers
+// (which other nodes may share: they are only read, and removed once
+// unused). A Gemm must hold
 // B as [out,in] with transB=1 or [in,out] with transB=0, and a bias C only
 // as a vector of one value per output. Other BatchNormalization nodes are
 // left for the forward pass to compute.
@@ -35,11 +37,16 @@ func FoldBatchNorm(m *Model) (folded []string, err error) {
 		return nil, errors.New("model has no graph")
 	}
 	pinned := pinnedNames(m.Graph)
-	for i := 0; i < len(m.Graph.Nodes); i++ {
-		bn := m.Graph.Nodes[i]
-		if bn.OpType != "BatchNormalization" || !isDefaultDomain(bn.Domain) {
-			continue
+	var bns []*Node
+	for _, n := range m.Graph.Nodes {
+		if n.OpType == "BatchNormalization" && isDefaultDomain(n.Domain) {
+			bns = append(bns, n)
 		}
+	}
+	for _, bn := range bns {
+		// folding can remove other nodes (Identity chains), so positions
+		// are looked up afresh
+		i := slices.Index(m.Graph.Nodes, bn)
 		ok, err := foldOne(m, bn, pinned)
 		if err != nil {
 			err = fmt.Errorf("folding %s: %w", bn.label(i), err)
@@ -51,8 +58,7 @@ func FoldBatchNorm(m *Model) (folded []string, err error) {
 		if !ok {
 			continue
 		}
-		m.Graph.Nodes = slices.Delete(m.Graph.Nodes, i, i+1)
-		i-- // the next node moved into position i
+		m.Graph.Nodes = slices.DeleteFunc(m.Graph.Nodes, func(n *Node) bool { return n == bn })
 		name := bn.Name
 		if name == "" {
 			name = bn.Outputs[0]
@@ -134,18 +140,29 @@ func foldOne(m *Model, bn *Node, pinned map[string]bool) (bool, error) {
 		biasName = layer.Inputs[2]
 	}
 
-	// Every initializer involved must be used by this node only, and once,
-	// or rewriting it would change another computation.
-	names := []string{layer.Inputs[1], bn.Inputs[1], bn.Inputs[2], bn.Inputs[3], bn.Inputs[4]}
-	if biasName != "" {
-		names = append(names, biasName)
+	// Every initializer involved must be used once, by its node only, or
+	// rewriting it would change another computation.
+	private := func(name string, n *Node) bool {
+		uses := 0
+		for _, in := range n.Inputs {
+			if in == name {
+				uses++
+			}
+		}
+		return uses == 1 && !pinned[name] && g.Initializers[name] != nil && len(g.Consumers(name)) == 1
 	}
-	seen := make(map[string]bool)
-	for _, name := range names {
-		if seen[name] || pinned[name] || g.Initializers[name] == nil || len(g.Consumers(name)) != 1 {
+	if !private(layer.Inputs[1], layer) || (biasName != "" && !private(biasName, layer)) {
+		return false, nil
+	}
+	// The normalisation's parameters are only read, so they may be shared:
+	// PyTorch's exporter merges initializers with equal contents, such as
+	// two BatchNorms' zero biases.
+	// The exporter also passes a merged initializer through an Identity
+	// node to the second user.
+	for _, name := range bn.Inputs[1:] {
+		if pinned[name] || constantBehindIdentity(g, name) == nil {
 			return false, nil
 		}
-		seen[name] = true
 	}
 
 	w := g.Initializers[layer.Inputs[1]]
@@ -187,7 +204,7 @@ func foldOne(m *Model, bn *Node, pinned map[string]bool) (bool, error) {
 
 	params := make([][]float32, 4)
 	for k, name := range bn.Inputs[1:] {
-		t := g.Initializers[name]
+		t := constantBehindIdentity(g, name)
 		if !isFloat(t.DataType) || !slices.Equal(t.Dims, []int64{outs}) {
 			return false, nil
 		}
@@ -250,10 +267,59 @@ func foldOne(m *Model, bn *Node, pinned map[string]bool) (bool, error) {
 	}
 	layer.Outputs[0] = y
 	for _, name := range bn.Inputs[1:] {
-		delete(g.Initializers, name)
-		delete(m.changed, name)
+		removeIfUnused(m, name, bn)
 	}
 	return true, nil
+}
+
+// constantBehindIdentity returns the initializer name holds, directly or
+// through a chain of Identity nodes, or nil.
+func constantBehindIdentity(g *Graph, name string) *Tensor {
+	for {
+		if t := g.Initializers[name]; t != nil {
+			return t
+		}
+		p := g.Producer(name)
+		if p == nil || p.OpType != "Identity" || !isDefaultDomain(p.Domain) || len(p.Inputs) != 1 {
+			return nil
+		}
+		name = p.Inputs[0]
+	}
+}
+
+// removeIfUnused deletes the initializer (or Identity chain leading to one)
+// that name refers to once user, which is about to go, is its only reader.
+func removeIfUnused(m *Model, name string, user *Node) {
+	g := m.Graph
+	if !onlyUser(g, name, user) {
+		return
+	}
+	if g.Initializers[name] != nil {
+		delete(g.Initializers, name)
+		delete(m.changed, name)
+		return
+	}
+	p := g.Producer(name)
+	if p == nil || p.OpType != "Identity" {
+		return
+	}
+	for i, n := range g.Nodes {
+		if n == p {
+			g.Nodes = slices.Delete(g.Nodes, i, i+1)
+			break
+		}
+	}
+	removeIfUnused(m, p.Inputs[0], p)
+}
+
+// onlyUser reports whether n is the only node that reads name.
+func onlyUser(g *Graph, name string, n *Node) bool {
+	for _, c := range g.Consumers(name) {
+		if c != n {
+			return false
+		}
+	}
+	return true
 }
 
 // checkLen reports a tensor whose element slice does not match its shape,

@@ -274,7 +274,9 @@ func gemmRef(a, b, c []float32, m, in, out int, transB int64, alpha, beta float3
 
 func TestFoldBatchNormSkips(t *testing.T) {
 	p := bnParams{scale: []float32{1, 2}, shift: []float32{0, 1}, mean: []float32{1, 0}, variance: []float32{1, 1}}
-	base := func() *onnxpb.ModelProto { return convBN([]float32{2, 3}, []int64{2, 1, 1, 1}, []float32{1, 1}, p, 1e-5) }
+	base := func() *onnxpb.ModelProto {
+		return convBN([]float32{2, 3}, []int64{2, 1, 1, 1}, []float32{1, 1}, p, 1e-5)
+	}
 	tests := []struct {
 		name   string
 		mutate func(mp *onnxpb.ModelProto)
@@ -298,9 +300,8 @@ func TestFoldBatchNormSkips(t *testing.T) {
 			mp.Graph.Node = append(mp.Graph.Node, nodeP("Conv", "conv2", []string{"x", "w"}, []string{"c2"}))
 			mp.Graph.Output = append(mp.Graph.Output, tensorVI("c2"))
 		}},
-		{"bn parameter shared", func(mp *onnxpb.ModelProto) {
-			mp.Graph.Node = append(mp.Graph.Node, nodeP("Identity", "id", []string{"bn_mean"}, []string{"m"}))
-			mp.Graph.Output = append(mp.Graph.Output, tensorVI("m"))
+		{"weights also the data input", func(mp *onnxpb.ModelProto) {
+			mp.Graph.Node[0].Input[0] = "w"
 		}},
 		{"bias used in a subgraph", func(mp *onnxpb.ModelProto) {
 			body := &onnxpb.GraphProto{
@@ -346,6 +347,55 @@ func TestFoldBatchNormSkips(t *testing.T) {
 			}
 			if d := diffModels(m, mustParse(t, mp)); d != "" {
 				t.Errorf("model changed: %s", d)
+			}
+		})
+	}
+}
+
+// TestFoldBatchNormSharedParameters folds a BatchNormalization whose
+// parameters other values share, as PyTorch's exporter produces when two
+// parameters are equal; shared initializers must survive the fold.
+func TestFoldBatchNormSharedParameters(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(*onnxpb.ModelProto)
+		kept   string
+		nodes  int // left after folding
+	}{
+		{"bn parameters the same tensor", func(mp *onnxpb.ModelProto) {
+			mp.Graph.Node[1].Input[3] = "bn_var"
+			mp.Graph.Initializer = slices.Delete(mp.Graph.Initializer, 4, 5)
+		}, "", 1},
+		{"bn parameter shared with another node", func(mp *onnxpb.ModelProto) {
+			mp.Graph.Node = append(mp.Graph.Node, nodeP("Identity", "id", []string{"bn_mean"}, []string{"m"}))
+			mp.Graph.Output = append(mp.Graph.Output, tensorVI("m"))
+		}, "bn_mean", 2},
+		{"bn parameter behind an Identity", func(mp *onnxpb.ModelProto) {
+			id := nodeP("Identity", "id", []string{"bn_B"}, []string{"bn_B_copy"})
+			mp.Graph.Node = append([]*onnxpb.NodeProto{id}, mp.Graph.Node...)
+			mp.Graph.Node[2].Input[2] = "bn_B_copy"
+		}, "", 1},
+	}
+	p := bnParams{scale: []float32{1, 2}, shift: []float32{0, 1}, mean: []float32{1, 0}, variance: []float32{1, 1}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mp := convBN([]float32{2, 3}, []int64{2, 1, 1, 1}, []float32{1, 1}, p, 1e-5)
+			tt.mutate(mp)
+			m := mustParse(t, mp)
+			folded, err := FoldBatchNorm(m)
+			if err != nil || len(folded) != 1 {
+				t.Fatalf("FoldBatchNorm = %v, %v; want one fold", folded, err)
+			}
+			if tt.kept != "" && m.Graph.Initializers[tt.kept] == nil {
+				t.Errorf("shared initializer %q was removed", tt.kept)
+			}
+			if len(m.Graph.Nodes) != tt.nodes {
+				t.Errorf("%d nodes left, want %d", len(m.Graph.Nodes), tt.nodes)
+			}
+			for _, n := range m.Graph.Nodes {
+				if n.OpType == "BatchNormalization" {
+					t.Errorf("BatchNormalization %q is still in the graph", n.Name)
+				}
 			}
 		})
 	}

@@ -22,6 +22,7 @@ const (
 	Double DataType = 11
 )
 
+// String returns the ONNX name of the type, such as FLOAT.
 func (t DataType) String() string {
 	if name, ok := onnxpb.TensorProto_DataType_name[int32(t)]; ok {
 		return name

@@ -117,7 +117,9 @@ func TestParseErrors(t *testing.T) {
 		}, `initializer "b": unsupported data type FLOAT16`},
 		{"raw too short", func(mp *onnxpb.ModelProto) { mp.Graph.Initializer[1].RawData = mp.Graph.Initializer[1].RawData[:11] },
 			`initializer "b": shape [3] needs 12 bytes of FLOAT data, raw_data has 11`},
-		{"typed too long", func(mp *onnxpb.ModelProto) { mp.Graph.Initializer[0].FloatData = append(mp.Graph.Initializer[0].FloatData, 7) },
+		{"typed too long", func(mp *onnxpb.ModelProto) {
+			mp.Graph.Initializer[0].FloatData = append(mp.Graph.Initializer[0].FloatData, 7)
+		},
 			`initializer "w": shape [3 2 1 1] needs 6 elements, float_data has 7`},
 		{"raw and typed", func(mp *onnxpb.ModelProto) { mp.Graph.Initializer[0].RawData = make([]byte, 24) },
 			`initializer "w": both raw_data and float_data are set`},
@@ -306,7 +308,7 @@ func TestAttributes(t *testing.T) {
 	n := mustParse(t, mp).Graph.Nodes[0]
 
 	tests := []struct {
-		name     string
+		name      string
 		got, want any
 	}{
 		{"AttrInt", n.AttrInt("i", -1), int64(3)},

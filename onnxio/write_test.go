@@ -340,11 +340,15 @@ func TestWriteErrors(t *testing.T) {
 			`graph input "w" is listed twice or is also an initializer`},
 		{"misnamed initializer", func(m *Model) { m.Graph.Initializers["v"] = m.Graph.Initializers["w"] },
 			`initializer "v": Initializers must map a tensor's name to the tensor`},
-		{"short tensor", func(m *Model) { m.SetInitializer(&Tensor{Name: "b", DataType: Float, Dims: []int64{3}, Float: []float32{1}}) },
+		{"short tensor", func(m *Model) {
+			m.SetInitializer(&Tensor{Name: "b", DataType: Float, Dims: []int64{3}, Float: []float32{1}})
+		},
 			`initializer "b": shape [3] needs 3 FLOAT elements, tensor holds 1 Float and 0 Int`},
 		{"unsupported type", func(m *Model) { m.SetInitializer(&Tensor{Name: "b", DataType: 10, Dims: []int64{}}) },
 			`initializer "b": unsupported data type FLOAT16`},
-		{"out of range", func(m *Model) { m.SetInitializer(&Tensor{Name: "b", DataType: Uint8, Dims: []int64{1}, Int: []int64{256}}) },
+		{"out of range", func(m *Model) {
+			m.SetInitializer(&Tensor{Name: "b", DataType: Uint8, Dims: []int64{1}, Int: []int64{256}})
+		},
 			`initializer "b": element 0 is 256, outside the range of UINT8`},
 		{"unwritable attribute", func(m *Model) { m.Graph.Nodes[1].Attrs["a"] = Attribute{} },
 			`node "Relu_1" (Relu): attribute "a": type 0 cannot be written`},
