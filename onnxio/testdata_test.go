@@ -17,6 +17,9 @@ func TestReadRepoTestdata(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		if d.IsDir() && d.Name() == "node_modules" {
+			return filepath.SkipDir
+		}
 		if !d.IsDir() && strings.HasSuffix(path, ".onnx") {
 			paths = append(paths, path)
 		}

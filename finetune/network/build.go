@@ -53,6 +53,7 @@ type Net struct {
 	Params     []*G.Node
 	ParamNames []string
 
+	vm           G.VM // made by the first Run, reused by the next
 	outputShapes [][]int
 	outputConsts []*onnxio.Tensor // non-nil for outputs known at build time
 }

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"math"
 	"path/filepath"
 	"testing"
 
@@ -35,14 +34,14 @@ func TestTestdataExportsMatchTorch(t *testing.T) {
 				input := filepath.Join(dir, "input"+batch+".npy")
 				x := readNpy(t, input)
 				torch := readNpy(t, filepath.Join(dir, "logits"+batch+".npy"))
-				span := valueRange(torch.Float)
+				span := onnxtest.Range(torch.Float)
 				results := map[string][]float32{
 					"elight":                   runOne(t, m, x).Float,
 					"elight, BatchNorm folded": runOne(t, folded, x).Float,
 					"onnxruntime":              onnxtest.RunORT(t, path, input).Float,
 				}
 				for who, got := range results {
-					diff := maxAbsDiff(got, torch.Float)
+					diff := onnxtest.MaxAbsDiff(got, torch.Float)
 					t.Logf("batch %d: max |%s - torch| = %.3g (logits range %.3g)", x.Dims[0], who, diff, span)
 					if diff > 1e-4*span {
 						t.Errorf("batch %d: %s differs from torch by %.3g, more than 1e-4 of the logits' range %.3g", x.Dims[0], who, diff, span)
@@ -83,21 +82,3 @@ func runOne(t testing.TB, m *onnxio.Model, x *onnxio.Tensor) *onnxio.Tensor {
 	return outs[0]
 }
 
-func maxAbsDiff(a, b []float32) float64 {
-	if len(a) != len(b) {
-		return math.Inf(1)
-	}
-	var d float64
-	for i := range a {
-		d = max(d, math.Abs(float64(a[i])-float64(b[i])))
-	}
-	return d
-}
-
-func valueRange(xs []float32) float64 {
-	lo, hi := math.Inf(1), math.Inf(-1)
-	for _, x := range xs {
-		lo, hi = min(lo, float64(x)), max(hi, float64(x))
-	}
-	return hi - lo
-}

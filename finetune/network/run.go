@@ -17,9 +17,11 @@ func (n *Net) Run(inputs map[string]*onnxio.Tensor) (outs []*onnxio.Tensor, err 
 		return nil, err
 	}
 	if len(n.Graph.AllNodes()) > 0 {
-		vm := G.NewTapeMachine(n.Graph)
-		defer vm.Close()
-		if err := vm.RunAll(); err != nil {
+		if n.vm == nil {
+			n.vm = G.NewTapeMachine(n.Graph)
+		}
+		n.vm.Reset()
+		if err := n.vm.RunAll(); err != nil {
 			return nil, fmt.Errorf("forward pass: %w", err)
 		}
 	}

@@ -6,6 +6,7 @@ package onnxtest
 
 import (
 	"bytes"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,4 +68,35 @@ func run(t testing.TB, name string, args ...string) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%s %v: %v\n%s(testdata/setup.sh installs the reference tools)", name, args, err, stderr.String())
 	}
+}
+
+// ReadNpy reads a .npy file or fails the test.
+func ReadNpy(t testing.TB, path string) *npy.Array {
+	t.Helper()
+	a, err := npy.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// MaxAbsDiff is the largest |a[i] - b[i]|, +Inf when the lengths differ.
+func MaxAbsDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	var d float64
+	for i := range a {
+		d = max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
+}
+
+// Range is max(xs) - min(xs).
+func Range(xs []float32) float64 {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, x := range xs {
+		lo, hi = min(lo, float64(x)), max(hi, float64(x))
+	}
+	return hi - lo
 }
