@@ -1,0 +1,195 @@
+// Package report holds elight's write, energy and latency report: the JSON
+// document `elight optimize --report` writes, its table form, and the
+// comparison of two reports that `elight diff` prints.
+//
+// The JSON field names are a contract: deployment pipelines read
+// layers[].name, layers[].weight, layers[].writes.<strategy>, and totals.
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+)
+
+// FormatVersion is the version of the JSON layout; it changes only when a
+// field is renamed or removed.
+const FormatVersion = 1
+
+// StrategyNames lists the programming-order strategies every report
+// accounts for, in the order tables show them.
+var StrategyNames = []string{"none", "sort", "cell", "column", "block"}
+
+// PerStrategy holds one figure for each programming-order strategy.
+type PerStrategy[T int64 | float64] struct {
+	None   T `json:"none"`
+	Sort   T `json:"sort"`
+	Cell   T `json:"cell"`
+	Column T `json:"column"`
+	Block  T `json:"block"`
+}
+
+// Get returns the figure of the named strategy.
+func (p *PerStrategy[T]) Get(strategy string) (T, error) {
+	ptr, err := p.field(strategy)
+	if err != nil {
+		return 0, err
+	}
+	return *ptr, nil
+}
+
+// Set stores the figure of the named strategy.
+func (p *PerStrategy[T]) Set(strategy string, v T) error {
+	ptr, err := p.field(strategy)
+	if err != nil {
+		return err
+	}
+	*ptr = v
+	return nil
+}
+
+func (p *PerStrategy[T]) field(strategy string) (*T, error) {
+	switch strategy {
+	case "none":
+		return &p.None, nil
+	case "sort":
+		return &p.Sort, nil
+	case "cell":
+		return &p.Cell, nil
+	case "column":
+		return &p.Column, nil
+	case "block":
+		return &p.Block, nil
+	}
+	return nil, fmt.Errorf("unknown strategy %q (want one of none, sort, cell, column, block)", strategy)
+}
+
+// Config is the configuration a report was made with.
+type Config struct {
+	Bits     int     `json:"bits"`
+	Block    int     `json:"block"`
+	PCMLoss  float64 `json:"pcm_loss"`
+	Scale    string  `json:"scale"` // "tensor", or "row": one scale per output row, applied electronically at the core's output
+	Finetune bool    `json:"finetune"`
+	Device   Device  `json:"device_profile"`
+}
+
+// Device is the device profile the energy and latency figures use.
+type Device struct {
+	TUpUS     float64 `json:"t_up_us"`
+	TDownUS   float64 `json:"t_down_us"`
+	EUp       float64 `json:"e_up"`
+	EDown     float64 `json:"e_down"`
+	Endurance float64 `json:"endurance"`
+}
+
+// Layer is one photonic layer's accounting.
+type Layer struct {
+	Name          string               `json:"name"`   // ONNX node name
+	Op            string               `json:"op"`     // Conv, Gemm or MatMul
+	Weight        string               `json:"weight"` // initializer name
+	Rows          int                  `json:"rows"`   // the weight as the matrix the core computes
+	Cols          int                  `json:"cols"`
+	BlockRows     int                  `json:"block_rows"` // cores working in parallel
+	BlockCols     int                  `json:"block_cols"` // blocks each core is programmed with in turn
+	Writes        PerStrategy[int64]   `json:"writes"`
+	MaxCellWrites PerStrategy[int64]   `json:"max_cell_writes"`
+	Energy        PerStrategy[float64] `json:"energy"`
+	LatencyUS     PerStrategy[float64] `json:"latency_us"`
+	// ColumnLowerBound is the cell strategy's write count: no order shared
+	// by a column's cells can need fewer writes.
+	ColumnLowerBound int64 `json:"column_lower_bound"`
+}
+
+// Totals sum the layers; max cell writes is the largest of any layer.
+type Totals struct {
+	Writes        PerStrategy[int64]   `json:"writes"`
+	MaxCellWrites PerStrategy[int64]   `json:"max_cell_writes"`
+	Energy        PerStrategy[float64] `json:"energy"`
+	LatencyUS     PerStrategy[float64] `json:"latency_us"`
+}
+
+// Accuracy is top-1 accuracy measured on held-out data, when the run had it.
+type Accuracy struct {
+	Samples   int      `json:"samples"`
+	Float     float64  `json:"float"`
+	Quantized float64  `json:"quantized"`
+	Finetuned *float64 `json:"finetuned,omitempty"`
+}
+
+// Report is the whole report.
+type Report struct {
+	FormatVersion int       `json:"format_version"`
+	Model         string    `json:"model"`
+	ModelSHA256   string    `json:"model_sha256"`
+	Config        Config    `json:"config"`
+	Strategy      string    `json:"strategy"` // the strategy the schedule uses
+	Layers        []Layer   `json:"layers"`
+	Totals        Totals    `json:"totals"`
+	Accuracy      *Accuracy `json:"accuracy,omitempty"`
+	Notes         []string  `json:"notes,omitempty"`
+}
+
+// Sum recomputes Totals from Layers.
+func (r *Report) Sum() {
+	var t Totals
+	for _, l := range r.Layers {
+		for _, s := range StrategyNames {
+			add(&t.Writes, &l.Writes, s, func(a, b int64) int64 { return a + b })
+			add(&t.MaxCellWrites, &l.MaxCellWrites, s, func(a, b int64) int64 { return max(a, b) })
+			add(&t.Energy, &l.Energy, s, func(a, b float64) float64 { return a + b })
+			add(&t.LatencyUS, &l.LatencyUS, s, func(a, b float64) float64 { return a + b })
+		}
+	}
+	r.Totals = t
+}
+
+func add[T int64 | float64](total, layer *PerStrategy[T], s string, combine func(a, b T) T) {
+	a, _ := total.Get(s)
+	b, _ := layer.Get(s)
+	total.Set(s, combine(a, b))
+}
+
+// Marshal encodes the report as indented JSON with a final newline; the
+// same report always gives the same bytes.
+func (r *Report) Marshal() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Read reads a report written by elight optimize.
+func Read(path string) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// Decode reads a report from JSON, rejecting documents that are not one.
+func Decode(rd io.Reader) (*Report, error) {
+	var r Report
+	dec := json.NewDecoder(rd)
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("not an elight report: %w", err)
+	}
+	if r.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("report format version %d, this elight reads version %d", r.FormatVersion, FormatVersion)
+	}
+	if _, err := r.Totals.Writes.Get(r.Strategy); err != nil {
+		return nil, fmt.Errorf("strategy: %w", err)
+	}
+	return &r, nil
+}
