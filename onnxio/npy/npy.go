@@ -6,9 +6,9 @@
 // data lands in Array.Float, integer data in Array.Int. Writers produce format
 // 1.0 files, as numpy.save does, for float32 and int64 data.
 //
-// Everything else (Fortran order, big-endian byte order, other or structured
-// dtypes, object arrays) is reported as an error; malformed input never
-// panics. Errors can be classified with errors.Is against the Err* values.
+// Everything else (multi-dimensional Fortran-order arrays, big-endian byte
+// order, other or structured dtypes, object arrays) is reported as an error;
+// malformed input never panics. Errors can be classified with errors.Is against the Err* values.
 package npy
 
 import (

@@ -5,7 +5,10 @@
 //
 // Feeds the float32 .npy array IN.npy to the model's first graph input, runs
 // it and writes the first graph output as a float32 .npy (format 1.0,
-// little-endian, C order) to OUT.npy. Install once with
+// little-endian, C order) to OUT.npy. ORT_GRAPH_OPT=disabled|basic|extended|all
+// (default all) sets ORT's graph optimization level; with "disabled" ORT runs
+// the graph as exported (e.g. without fusing Conv+BatchNormalization).
+// Install once with
 //   cd testdata/ort && npm install --ignore-scripts
 'use strict';
 
@@ -80,10 +83,14 @@ async function main() {
   const args = process.argv.slice(2);
   if (args.length !== 3) fail('usage: node run.js MODEL.onnx IN.npy OUT.npy');
   const [modelPath, inPath, outPath] = args;
+  const optLevel = process.env.ORT_GRAPH_OPT || 'all';
+  if (!['disabled', 'basic', 'extended', 'all'].includes(optLevel)) {
+    fail(`ORT_GRAPH_OPT=${optLevel}: want disabled, basic, extended or all`);
+  }
   const input = readNpy(inPath);
   const session = await ort.InferenceSession.create(modelPath, {
     executionProviders: ['cpu'],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: optLevel,
     intraOpNumThreads: 2,
   });
   const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data, input.dims) };
