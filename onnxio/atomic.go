@@ -33,23 +33,36 @@ func checkNotInput(out, in string) error {
 // temporary file in the same folder, flushes it to disk and renames it over
 // path, so that a crash leaves either the old file or the complete new one,
 // never a truncated model.
-func writeFileAtomic(path string, data []byte) (err error) {
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := writeTemp(path, data)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// writeTemp writes data to a flushed temporary file beside path, with the
+// permissions path has (0644 for a new file), and returns its name.
+func writeTemp(path string, data []byte) (name string, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(f.Name())
 		}
 	}()
-
 	// CreateTemp makes the file private; a model is no secret, and
 	// replacing an existing file should not change who can read it.
 	mode := os.FileMode(0o644)
@@ -57,26 +70,26 @@ func writeFileAtomic(path string, data []byte) (err error) {
 		mode = fi.Mode().Perm()
 	}
 	if err := f.Chmod(mode); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	if _, err := f.Write(data); err != nil {
-		return fmt.Errorf("%s: writing: %w", path, err)
+		return "", fmt.Errorf("%s: writing: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("%s: flushing to disk: %w", path, err)
+		return "", fmt.Errorf("%s: flushing to disk: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	// Flushing the folder makes the rename itself durable. The new file is
-	// already in place, so a failure here (some file systems cannot sync a
-	// folder) is not worth failing the write for.
+	return f.Name(), nil
+}
+
+// syncDir makes renames in dir durable. The new files are already in place,
+// so a failure here (some file systems cannot sync a folder) is not worth
+// failing the write for.
+func syncDir(dir string) {
 	if d, err := os.Open(dir); err == nil {
 		d.Sync()
 		d.Close()
 	}
-	return nil
 }

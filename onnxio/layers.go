@@ -75,3 +75,18 @@ func (l Layer) Matrix(w *Tensor) []float32 {
 	}
 	return m
 }
+
+// FromMatrix is the inverse of Matrix: it lays the row-major [Rows, Cols]
+// matrix m out as the layer's weight initializer is stored.
+func (l Layer) FromMatrix(m []float32) []float32 {
+	if !l.Transposed {
+		return append([]float32(nil), m...)
+	}
+	w := make([]float32, l.Rows*l.Cols)
+	for out := 0; out < l.Rows; out++ {
+		for in := 0; in < l.Cols; in++ {
+			w[in*l.Rows+out] = m[out*l.Cols+in]
+		}
+	}
+	return w
+}

@@ -33,17 +33,30 @@ func Write(path string, m *Model) error {
 	if err := checkNotInput(path, m.Path); err != nil {
 		return err
 	}
-	mp, err := m.encode()
+	data, err := Marshal(m)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
+	}
+	return writeFileAtomic(path, data)
+}
+
+// Marshal encodes m as Write does, for callers that write several files as
+// one (see WriteFilesAtomic) or need the bytes' digest first.
+func Marshal(m *Model) ([]byte, error) {
+	if m == nil {
+		return nil, errors.New("no model to encode")
+	}
+	mp, err := m.encode()
+	if err != nil {
+		return nil, err
 	}
 	// ONNX has no map fields, so Deterministic changes nothing today; it
 	// states the promise and keeps it if a future schema adds maps.
 	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(mp)
 	if err != nil {
-		return fmt.Errorf("%s: encoding protobuf: %w", path, err)
+		return nil, fmt.Errorf("encoding protobuf: %w", err)
 	}
-	return writeFileAtomic(path, data)
+	return data, nil
 }
 
 // encode builds the ModelProto Write marshals, from a copy of the proto m

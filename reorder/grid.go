@@ -1,7 +1,6 @@
-// Package reorder partitions photonic layers into core-sized blocks, counts
-// the PCM writes of programming them, and finds programming orders that
-// need fewer writes.
 package reorder
+
+import "fmt"
 
 // Grid is the partition of a layer's [Rows, Cols] weight matrix into K x K
 // blocks, zero-padded to whole blocks. Block (i, j) covers rows
@@ -20,3 +19,23 @@ func (g Grid) BlockCols() int { return (g.Cols + g.K - 1) / g.K }
 
 // Blocks is the number of blocks, p*q.
 func (g Grid) Blocks() int { return g.BlockRows() * g.BlockCols() }
+
+// Validate reports whether g describes a non-empty matrix cut into blocks of
+// at least one cell whose block columns an Order can index.
+func (g Grid) Validate() error {
+	if g.Rows <= 0 || g.Cols <= 0 {
+		return fmt.Errorf("reorder: empty matrix [%d, %d]", g.Rows, g.Cols)
+	}
+	if g.K <= 0 {
+		return fmt.Errorf("reorder: block size %d, want at least 1", g.K)
+	}
+	if q := g.BlockCols(); q > MaxBlockCols {
+		return fmt.Errorf("reorder: %d block columns of [%d, %d] at block %d exceed %d", q, g.Rows, g.Cols, g.K, MaxBlockCols)
+	}
+	return nil
+}
+
+// MaxBlockCols is the most blocks a core may be programmed with in turn:
+// orders index them with uint16, which halves the memory of per-cell orders
+// (one entry per weight) against int32.
+const MaxBlockCols = 1 << 16

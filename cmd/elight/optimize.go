@@ -1,0 +1,314 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/reorder"
+	"github.com/elight-photonic/elight/report"
+	"github.com/spf13/pflag"
+)
+
+type optimizeFlags struct {
+	output     string
+	schedule   string
+	report     string
+	noFinetune bool
+	bits       int
+	block      int
+	pcmLoss    float64
+	scale      string
+	strategy   string
+	profile    string
+	quiet      bool
+}
+
+func optimizeCommand() *command {
+	var f optimizeFlags
+	fs := pflag.NewFlagSet("optimize", pflag.ContinueOnError)
+	fs.StringVarP(&f.output, "output", "o", "", "where to write the annotated, quantized model (`OUT.onnx`; required)")
+	fs.StringVar(&f.schedule, "schedule", "", "where to write the programming schedule (default: OUT.sched)")
+	fs.StringVar(&f.report, "report", "", "where to write the JSON report (default: OUT.report.json)")
+	fs.BoolVar(&f.noFinetune, "no-finetune", false, "quantize and reorder the pretrained weights as they are, without write-aware fine-tuning")
+	fs.IntVar(&f.bits, "bits", 4, "PCM level bits: 2^bits transmission levels per cell (1 to 8)")
+	fs.IntVar(&f.block, "block", 64, "photonic core size K: layers are cut into K x K blocks")
+	fs.Float64Var(&f.pcmLoss, "pcm-loss", 0.128, "fraction of light one PCM level removes (0 < loss < 1)")
+	fs.StringVar(&f.scale, "scale", "tensor", "quantization scale: tensor (one per weight tensor) or row (one per output row, applied electronically at the core's output)")
+	fs.StringVar(&f.strategy, "reorder", "cell", "programming order the schedule uses: none, sort, cell, column or block")
+	fs.StringVar(&f.profile, "device-profile", "", "JSON device profile (t_up_us, t_down_us, e_up, e_down, endurance); default: the reference's constants")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on success")
+	c := &command{
+		name:  "optimize",
+		usage: "MODEL.onnx -o OUT.onnx [--schedule OUT.sched] [--report OUT.json] --no-finetune [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--reorder cell] [--device-profile P.json]",
+		short: "quantize to PCM levels, reorder programming, and write model, schedule and report",
+		long: `
+Optimize prepares MODEL.onnx for photonic tensor cores. It folds
+BatchNormalization into the preceding Conv/Gemm, log-quantizes every photonic
+layer's weights to PCM transmission levels, cuts each layer into K x K blocks,
+and counts the PCM writes, the most-written cell, the programming energy and
+latency of five programming orders (none, sort, cell, column, block; see the
+README), all of them for every layer.
+
+It writes three files, all or none:
+  OUT.onnx    the same graph with BatchNorm folded and each photonic weight
+              replaced by its quantized values, so any ONNX runtime runs the
+              quantized model; metadata_props under "elight." record the
+              configuration, the totals and the digests of report and schedule
+  OUT.sched   the programming schedule of the --reorder strategy: every cell's
+              level at every step and the input it must receive (format in
+              the README); 'elight verify' replays it
+  OUT.json    the report: per layer and in total, for every strategy
+A table of the report goes to standard output.
+
+Write-aware fine-tuning is not available in this version of elight:
+--no-finetune is required.`,
+		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64",
+		flags:   fs,
+	}
+	c.run = func(ctx context.Context, args []string, stdout io.Writer) error {
+		return runOptimize(ctx, args, f, stdout)
+	}
+	return c
+}
+
+// optimizeConfig is the validated form of the flags.
+type optimizeConfig struct {
+	quant    quantize.Config
+	block    int
+	strategy reorder.Strategy
+	profile  reorder.Profile
+}
+
+func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
+	var c optimizeConfig
+	if !f.noFinetune {
+		return c, usageError("write-aware fine-tuning is not available in this version; pass --no-finetune to quantize and reorder the pretrained weights")
+	}
+	if f.output == "" {
+		return c, usageError("no -o/--output given: name the annotated model to write")
+	}
+	if f.schedule == "" {
+		f.schedule = strings.TrimSuffix(f.output, filepath.Ext(f.output)) + ".sched"
+	}
+	if f.report == "" {
+		f.report = strings.TrimSuffix(f.output, filepath.Ext(f.output)) + ".report.json"
+	}
+	if f.scale != "tensor" && f.scale != "row" {
+		return c, usageError("--scale %q: want tensor or row", f.scale)
+	}
+	c.quant = quantize.Config{Bits: f.bits, PCMLoss: f.pcmLoss, PerRow: f.scale == "row"}
+	if err := c.quant.Validate(); err != nil {
+		return c, usageError("--bits %d --pcm-loss %g: %v", f.bits, f.pcmLoss, err)
+	}
+	if f.block < 1 || f.block > 4096 {
+		return c, usageError("--block %d: the core size must be between 1 and 4096", f.block)
+	}
+	c.block = f.block
+	var err error
+	if c.strategy, err = reorder.ParseStrategy(f.strategy); err != nil {
+		return c, usageError("--reorder: %v", err)
+	}
+	c.profile = reorder.DefaultProfile()
+	if f.profile != "" {
+		if c.profile, err = reorder.LoadProfile(f.profile); err != nil {
+			return c, fmt.Errorf("--device-profile: %w", err)
+		}
+	}
+	outputs := map[string]string{}
+	for flag, path := range map[string]string{"--output": f.output, "--schedule": f.schedule, "--report": f.report} {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return c, usageError("%s %s: %v", flag, path, err)
+		}
+		if same, _ := sameFile(path, model); same {
+			return c, usageError("%s %s is the input model; choose another path (elight never overwrites its input)", flag, path)
+		}
+		if other, dup := outputs[abs]; dup {
+			return c, usageError("%s and %s both name %s; give each output its own path", other, flag, path)
+		}
+		outputs[abs] = flag
+	}
+	return c, nil
+}
+
+// sameFile reports whether a and b name one file (or, if a does not exist
+// yet, the same path).
+func sameFile(a, b string) (bool, error) {
+	absA, err := filepath.Abs(a)
+	if err != nil {
+		return false, err
+	}
+	absB, err := filepath.Abs(b)
+	if err != nil {
+		return false, err
+	}
+	if absA == absB {
+		return true, nil
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb), nil
+}
+
+func runOptimize(ctx context.Context, args []string, f optimizeFlags, stdout io.Writer) error {
+	if len(args) != 1 {
+		return usageError("want exactly one MODEL.onnx argument, got %d", len(args))
+	}
+	modelPath := args[0]
+	cfg, err := f.validate(modelPath)
+	if err != nil {
+		return err
+	}
+	source, err := os.ReadFile(modelPath)
+	if err != nil {
+		return err
+	}
+	m, err := onnxio.Parse(source, filepath.Dir(modelPath))
+	if err != nil {
+		return fmt.Errorf("%s: %w", modelPath, err)
+	}
+	m.Path = modelPath
+	if _, err := onnxio.FoldBatchNorm(m); err != nil {
+		return err
+	}
+	rep, sched, err := optimizeLayers(ctx, m, cfg)
+	if err != nil {
+		return fmt.Errorf("%s: %w", modelPath, err)
+	}
+	rep.Model = modelPath
+	rep.ModelSHA256 = digest(source)
+	sched.Header.Model = rep.ModelSHA256
+
+	var schedBytes bytes.Buffer
+	if _, err := sched.WriteTo(&schedBytes); err != nil {
+		return err
+	}
+	reportBytes, err := rep.Marshal()
+	if err != nil {
+		return err
+	}
+	annotate(m, rep, digest(reportBytes), digest(schedBytes.Bytes()))
+	modelBytes, err := onnxio.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f.output, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("interrupted; nothing written")
+	}
+	files := map[string][]byte{f.output: modelBytes, f.schedule: schedBytes.Bytes(), f.report: reportBytes}
+	if err := onnxio.WriteFilesAtomic(files, modelPath); err != nil {
+		return err
+	}
+	if f.quiet {
+		return nil
+	}
+	if err := rep.WriteTable(stdout); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s, %s, %s\n", f.output, f.schedule, f.report)
+	return nil
+}
+
+// optimizeLayers quantizes every photonic layer of m in place (m's weights
+// become the dequantized levels), accounts every strategy, and returns the
+// report and the schedule of the chosen strategy.
+func optimizeLayers(ctx context.Context, m *onnxio.Model, cfg optimizeConfig) (*report.Report, *reorder.Schedule, error) {
+	layers := m.Graph.PhotonicLayers()
+	if len(layers) == 0 {
+		return nil, nil, fmt.Errorf("no Conv, Gemm or MatMul layer with a constant weight: nothing maps onto photonic cores")
+	}
+	rep := &report.Report{
+		FormatVersion: report.FormatVersion,
+		Config: report.Config{
+			Bits: cfg.quant.Bits, Block: cfg.block, PCMLoss: cfg.quant.PCMLoss, Scale: "tensor",
+			Device: report.Device(cfg.profile),
+		},
+		Strategy: string(cfg.strategy),
+	}
+	if cfg.quant.PerRow {
+		rep.Config.Scale = "row"
+		rep.Notes = append(rep.Notes, "scale is per output row: each row's scale is applied electronically at the core's output")
+	}
+	sched := &reorder.Schedule{Header: reorder.ScheduleHeader{
+		Strategy: string(cfg.strategy), Block: cfg.block, Bits: cfg.quant.Bits, PCMLoss: cfg.quant.PCMLoss, PerRowScale: cfg.quant.PerRow,
+	}}
+	for _, l := range layers {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, fmt.Errorf("interrupted; nothing written")
+		}
+		w := m.Graph.Initializers[l.Weight]
+		lv, err := quantize.Quantize(l.Matrix(w), l.Rows, l.Cols, cfg.quant)
+		if err != nil {
+			return nil, nil, fmt.Errorf("layer %q weight %q: %w", l.Node.Name, l.Weight, err)
+		}
+		part, err := reorder.Partition(lv, cfg.block)
+		if err != nil {
+			return nil, nil, fmt.Errorf("layer %q: %w", l.Node.Name, err)
+		}
+		rl := report.Layer{
+			Name: l.Node.Name, Op: l.Node.OpType, Weight: l.Weight, Rows: l.Rows, Cols: l.Cols,
+			BlockRows: part.BlockRows(), BlockCols: part.BlockCols(),
+		}
+		for _, order := range reorder.PlanAll(part) {
+			st, err := reorder.Account(part, order, cfg.profile)
+			if err != nil {
+				return nil, nil, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
+			}
+			s := string(order.Strategy)
+			rl.Writes.Set(s, st.Writes)
+			rl.MaxCellWrites.Set(s, st.MaxCellWrites)
+			rl.Energy.Set(s, st.Energy)
+			rl.LatencyUS.Set(s, st.LatencyUS)
+			if order.Strategy == reorder.Cell {
+				rl.ColumnLowerBound = st.Writes
+			}
+			if order.Strategy == cfg.strategy {
+				sched.Layers = append(sched.Layers, reorder.ScheduleLayer{Name: l.Node.Name, Weight: l.Weight, Levels: lv, Order: order})
+			}
+		}
+		rep.Layers = append(rep.Layers, rl)
+		m.SetInitializer(&onnxio.Tensor{Name: l.Weight, DataType: onnxio.Float, Dims: w.Dims, Float: l.FromMatrix(lv.Dequantized())})
+	}
+	rep.Sum()
+	return rep, sched, nil
+}
+
+// annotate records the configuration, totals and digests in the model's
+// metadata_props, under the "elight." prefix.
+func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest string) {
+	config, _ := json.Marshal(rep.Config)
+	writes, _ := json.Marshal(rep.Totals.Writes)
+	maxCell, _ := rep.Totals.MaxCellWrites.Get(rep.Strategy)
+	energy, _ := rep.Totals.Energy.Get(rep.Strategy)
+	latency, _ := rep.Totals.LatencyUS.Get(rep.Strategy)
+	for _, kv := range [][2]string{
+		{"elight.format_version", fmt.Sprint(report.FormatVersion)},
+		{"elight.config", string(config)},
+		{"elight.strategy", rep.Strategy},
+		{"elight.layers", fmt.Sprint(len(rep.Layers))},
+		{"elight.writes", string(writes)},
+		{"elight.max_cell_writes", fmt.Sprint(maxCell)},
+		{"elight.energy", fmt.Sprint(energy)},
+		{"elight.latency_us", fmt.Sprint(latency)},
+		{"elight.source_sha256", rep.ModelSHA256},
+		{"elight.report_sha256", reportDigest},
+		{"elight.schedule_sha256", scheduleDigest},
+	} {
+		m.SetMetadata(kv[0], kv[1])
+	}
+}
+
+func digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

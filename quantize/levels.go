@@ -1,0 +1,133 @@
+package quantize
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+)
+
+// Levels is a [Rows, Cols] weight matrix quantized to PCM levels.
+type Levels struct {
+	Config     Config
+	Rows, Cols int
+	// Scale holds alpha: one entry for the whole tensor, or one per row
+	// when Config.PerRow is set.
+	Scale []float64
+	// Signed holds the signed levels c = pos - neg in [-(L-1), L-1],
+	// row-major [Rows, Cols]. int16 because 8-bit levels reach +-255.
+	Signed []int16
+}
+
+// Quantize quantizes the row-major [rows, cols] matrix m. Its scale is the
+// largest magnitude of the tensor, or of each row with c.PerRow. Weights must
+// be finite.
+func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
+	q, err := NewQuantizer(c)
+	if err != nil {
+		return nil, err
+	}
+	if rows <= 0 || cols <= 0 || len(m) != rows*cols {
+		return nil, fmt.Errorf("quantize: %d weights do not form a [%d, %d] matrix", len(m), rows, cols)
+	}
+	scale, err := scales(m, rows, cols, c.PerRow)
+	if err != nil {
+		return nil, err
+	}
+	lv := &Levels{Config: c, Rows: rows, Cols: cols, Scale: scale, Signed: make([]int16, len(m))}
+	// One logarithm per weight is the whole cost; rows are independent, so
+	// split them over the CPUs (a VGG16 classifier has 100M weights).
+	parallelRows(rows, func(r0, r1 int) {
+		for r := r0; r < r1; r++ {
+			alpha := lv.Alpha(r)
+			row := m[r*cols : (r+1)*cols]
+			out := lv.Signed[r*cols : (r+1)*cols]
+			for i, w := range row {
+				c, _ := q.Value(float64(w), alpha)
+				out[i] = int16(c)
+			}
+		}
+	})
+	return lv, nil
+}
+
+// scales returns max|w| of the tensor, or of each row if perRow, and rejects
+// non-finite weights, which have no level.
+func scales(m []float32, rows, cols int, perRow bool) ([]float64, error) {
+	n := 1
+	if perRow {
+		n = rows
+	}
+	scale := make([]float64, n)
+	for i, w := range m {
+		a := math.Abs(float64(w))
+		if math.IsNaN(a) || math.IsInf(a, 0) {
+			return nil, fmt.Errorf("quantize: weight [%d, %d] is %v", i/cols, i%cols, w)
+		}
+		s := &scale[0]
+		if perRow {
+			s = &scale[i/cols]
+		}
+		*s = max(*s, a)
+	}
+	return scale, nil
+}
+
+// parallelRows calls f on contiguous row ranges covering [0, rows), one per
+// CPU at most, and waits for them.
+func parallelRows(rows int, f func(r0, r1 int)) {
+	workers := min(runtime.GOMAXPROCS(0), rows)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { f(w*rows/workers, (w+1)*rows/workers) })
+	}
+	wg.Wait()
+}
+
+// Alpha returns the scale of row r.
+func (l *Levels) Alpha(r int) float64 {
+	if len(l.Scale) == 1 {
+		return l.Scale[0]
+	}
+	return l.Scale[r]
+}
+
+// Max returns L-1, the largest level magnitude.
+func (l *Levels) Max() int { return l.Config.MaxLevel() }
+
+// At returns the signed level of element (r, col).
+func (l *Levels) At(r, col int) int { return int(l.Signed[r*l.Cols+col]) }
+
+// Pos returns the level the positive array holds for element i of Signed:
+// |c| for a positive or zero weight, else 0.
+func (l *Levels) Pos(i int) int { return max(int(l.Signed[i]), 0) }
+
+// Neg returns the level the negative array holds for element i of Signed:
+// |c| for a negative weight, else 0.
+func (l *Levels) Neg(i int) int { return max(-int(l.Signed[i]), 0) }
+
+// Dequantized returns q(w) for every element, row-major [Rows, Cols]: the
+// weights the photonic core computes with. It panics if l.Config is
+// invalid.
+func (l *Levels) Dequantized() []float32 {
+	q, err := NewQuantizer(l.Config)
+	if err != nil {
+		panic(fmt.Errorf("quantize: Levels with invalid config: %w", err))
+	}
+	out := make([]float32, len(l.Signed))
+	for i, c := range l.Signed {
+		out[i] = float32(q.Dequantize(int(c), l.Alpha(i/l.Cols)))
+	}
+	return out
+}
+
+// Histogram returns the number of elements at each signed level:
+// h[c + (L-1)] counts level c, len(h) = 2L-1.
+func (l *Levels) Histogram() []int64 {
+	max := l.Max()
+	h := make([]int64, 2*max+1)
+	for _, c := range l.Signed {
+		h[int(c)+max]++
+	}
+	return h
+}

@@ -1,0 +1,140 @@
+package quantize
+
+import (
+	"math"
+	"math/big"
+)
+
+// Quantizer holds a Config's constants, precomputed so that quantizing one
+// weight costs one logarithm. It is safe for concurrent use.
+type Quantizer struct {
+	config Config
+	max    int     // L-1
+	ref    float64 // beta^(L-1), the transmission of the darkest level
+	s      float64 // 1 - ref, the width of the transmission range
+	lnBeta float64
+	trans  []float64 // trans[l] = beta^l, l = 0..L-1
+	deq    []float64 // deq[v] = (beta^(L-1-v) - ref) / s: q(w) for alpha = 1
+}
+
+// NewQuantizer validates c and precomputes its constants.
+func NewQuantizer(c Config) (*Quantizer, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	beta := c.Beta()
+	max := c.MaxLevel()
+	q := &Quantizer{
+		config: c,
+		max:    max,
+		trans:  powers(beta, max),
+		lnBeta: math.Log(beta),
+		deq:    make([]float64, max+1),
+	}
+	q.ref = q.trans[max]
+	q.s = 1 - q.ref
+	for v := range q.deq {
+		q.deq[v] = (q.trans[max-v] - q.ref) / q.s
+	}
+	return q, nil
+}
+
+// Config returns the configuration q was built from.
+func (q *Quantizer) Config() Config { return q.config }
+
+// Magnitude returns the magnitude level v in 0..L-1 of x = |w|/alpha >= 0.
+// Values of x above 1 saturate at L-1.
+func (q *Quantizer) Magnitude(x float64) int {
+	// The conversion stops the compiler from fusing x*s + ref into an FMA
+	// (allowed by the spec on some architectures), which would round
+	// differently from the reference.
+	y := float64(x*q.s) + q.ref
+	lo, hi := floorCeil(math.Log(y)/q.lnBeta, q.max)
+	l := lo
+	if math.Abs(y-q.trans[lo]) > math.Abs(y-q.trans[hi]) {
+		l = hi
+	}
+	return q.max - l
+}
+
+// Value quantizes one weight w with scale alpha (the maximum magnitude of
+// its tensor or row). It returns the signed level c = pos - neg in
+// [-(L-1), L-1] and the dequantized weight
+// q(w) = sign(w) * alpha * (beta^l - ref) / (1 - ref). A scale of zero (an
+// all-zero tensor) or less gives level 0 and weight 0; a NaN weight gives
+// level 0 and weight NaN, so that a diverging fine-tuning shows.
+func (q *Quantizer) Value(w, alpha float64) (level int, deq float64) {
+	if math.IsNaN(w) {
+		return 0, w
+	}
+	if !(alpha > 0) {
+		return 0, 0
+	}
+	v := q.Magnitude(math.Abs(w) / alpha)
+	if w < 0 {
+		return -v, -q.Dequantize(v, alpha)
+	}
+	return v, q.Dequantize(v, alpha)
+}
+
+// Dequantize returns the weight a signed level c stands for at scale alpha:
+// sign(c) * alpha * (beta^(L-1-|c|) - ref) / (1 - ref). It panics if |c|
+// exceeds L-1.
+func (q *Quantizer) Dequantize(c int, alpha float64) float64 {
+	if c < 0 {
+		return -(q.deq[-c] * alpha)
+	}
+	return q.deq[c] * alpha
+}
+
+// LevelGrad is the derivative of the continuous signed level, divided by
+// L-1, with respect to x = w/alpha:
+//
+//	d(c/(L-1))/dx = s / ((|x|*s + ref) * (-ln beta) * (L-1)),  s = 1 - ref.
+//
+// It is the same for either sign of x. Fine-tuning uses it in the backward
+// pass in place of the rounded level's zero derivative.
+func (q *Quantizer) LevelGrad(x float64) float64 {
+	return q.s / ((math.Abs(x)*q.s + q.ref) * -q.lnBeta * float64(q.max))
+}
+
+// QuantizeValue is Quantizer.Value for a one-off weight; loops over many
+// weights should build a Quantizer once instead. It panics if c is invalid.
+func (c Config) QuantizeValue(w, alpha float64) (level int, deq float64) {
+	return c.mustQuantizer().Value(w, alpha)
+}
+
+// LevelGrad is Quantizer.LevelGrad for a one-off value. It panics if c is
+// invalid.
+func (c Config) LevelGrad(x float64) float64 {
+	return c.mustQuantizer().LevelGrad(x)
+}
+
+// mustQuantizer builds c's Quantizer, panicking if c is invalid: the
+// element-wise helpers have no error result.
+func (c Config) mustQuantizer() *Quantizer {
+	q, err := NewQuantizer(c)
+	if err != nil {
+		panic(err)
+	}
+	return q
+}
+
+// powers returns beta^l for l = 0..max, each correctly rounded. The level
+// choice compares weights against these transmissions, so they must round
+// as the reference's C pow does; math.Pow is often one ulp off (0.872^3 for
+// one).
+func powers(beta float64, max int) []float64 {
+	p := make([]float64, max+1)
+	b := new(big.Float).SetFloat64(beta)
+	// The precision grows by 53 bits per factor, so every product is exact
+	// and only the final conversion rounds.
+	x := new(big.Float).SetFloat64(1)
+	for l := range p {
+		if l > 0 {
+			x.SetPrec(uint(53*(l+1))).Mul(x, b)
+		}
+		p[l], _ = x.Float64()
+	}
+	return p
+}

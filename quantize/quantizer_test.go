@@ -1,0 +1,176 @@
+package quantize
+
+import (
+	"math"
+	"testing"
+)
+
+// want is one expected quantization of x = |w|/alpha.
+type want struct {
+	x   float64
+	v   int     // magnitude level
+	deq float64 // q(w) for alpha = 1
+}
+
+// The expectations were computed in Python: y = x*s + ref in float64 as the
+// method prescribes, then the level l minimizing |y - beta^l| over all L
+// levels compared in exact rational arithmetic (fractions.Fraction), ties to
+// the lower l. No logarithm, floor or ceil, so they check that shortcut;
+// q(w) is (beta^l - ref)/s in float64 with beta^l from C's pow.
+var valueTests = []struct {
+	bits int
+	loss float64
+	want []want
+}{
+	{1, 0.128, []want{{0.0, 0, 0.0}, {0.001, 0, 0.0}, {0.01, 0, 0.0}, {0.05, 0, 0.0}, {0.1, 0, 0.0}, {0.25, 0, 0.0}, {0.5, 0, 0.0}, {0.75, 1, 1.0}, {0.9, 1, 1.0}, {0.999, 1, 1.0}, {1.0, 1, 1.0}}},
+	{2, 0.128, []want{{0.0, 0, 0.0}, {0.001, 0, 0.0}, {0.01, 0, 0.0}, {0.05, 0, 0.0}, {0.1, 0, 0.0}, {0.25, 1, 0.2888575526974786}, {0.5, 2, 0.6201162140477985}, {0.75, 2, 0.6201162140477985}, {0.9, 3, 1.0}, {0.999, 3, 1.0}, {1.0, 3, 1.0}}},
+	{3, 0.128, []want{{0.0, 0, 0.0}, {0.001, 0, 0.0}, {0.01, 0, 0.0}, {0.05, 1, 0.09126043441486165}, {0.1, 1, 0.09126043441486165}, {0.25, 2, 0.19591689589979464}, {0.5, 4, 0.4535721015587706}, {0.75, 6, 0.7924209011902407}, {0.9, 7, 1.0}, {0.999, 7, 1.0}, {1.0, 7, 1.0}}},
+	{4, 0.128, []want{{0.0, 0, 0.0}, {0.001, 0, 0.0}, {0.01, 0, 0.0}, {0.05, 2, 0.04632256075393149}, {0.1, 4, 0.10724251797808598}, {0.25, 7, 0.23643984629903492}, {0.5, 11, 0.5161779379454112}, {0.75, 13, 0.7251610659636826}, {0.9, 14, 0.8531843301088047}, {0.999, 15, 1.0}, {1.0, 15, 1.0}}},
+	{8, 0.128, []want{{0.0, 0, 0.0}, {0.001, 205, 0.0010612659896348244}, {0.01, 221, 0.009496432544934007}, {0.05, 233, 0.04913179923211287}, {0.1, 238, 0.09744964107134803}, {0.25, 245, 0.25419373900278774}, {0.5, 250, 0.5041762975416316}, {0.75, 253, 0.7603839999999998}, {0.9, 254, 0.8719999999999999}, {0.999, 255, 1.0}, {1.0, 255, 1.0}}},
+	{4, 0.3, []want{{0.0, 0, 0.0}, {0.001, 0, 0.0}, {0.01, 3, 0.009137104657440982}, {0.05, 7, 0.05315279465209316}, {0.1, 9, 0.11344000187665443}, {0.25, 11, 0.2364751186614734}, {0.5, 13, 0.4875671937325325}, {0.75, 14, 0.6985689374897249}, {0.9, 15, 1.0}, {0.999, 15, 1.0}, {1.0, 15, 1.0}}},
+	{8, 0.05, []want{{0.0, 0, 0.0}, {0.001, 120, 0.0009812165905939338}, {0.01, 165, 0.009886298357115275}, {0.05, 197, 0.05104488822842343}, {0.1, 210, 0.09943837752840357}, {0.25, 228, 0.25034252521847417}, {0.5, 241, 0.4876739098986126}, {0.75, 249, 0.7350913377645686}, {0.9, 253, 0.902499796518528}, {0.999, 255, 1.0}, {1.0, 255, 1.0}}},
+}
+
+func TestValue(t *testing.T) {
+	for _, tt := range valueTests {
+		c := Config{Bits: tt.bits, PCMLoss: tt.loss}
+		q, err := NewQuantizer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tt.want {
+			// Scale by an alpha that is a power of two so w/alpha == x exactly.
+			const alpha = 0.25
+			for _, sign := range []float64{1, -1} {
+				level, deq := q.Value(sign*w.x*alpha, alpha)
+				wantLevel, wantDeq := w.v, sign*w.deq*alpha
+				if sign < 0 {
+					wantLevel = -w.v
+				}
+				if level != wantLevel || deq != wantDeq {
+					t.Errorf("bits %d loss %v: Value(%v, %v) = %d, %v; want %d, %v",
+						tt.bits, tt.loss, sign*w.x*alpha, alpha, level, deq, wantLevel, wantDeq)
+				}
+			}
+		}
+	}
+}
+
+// With pcm loss 0.5 or 0.25 and one bit every quantity is a short dyadic
+// fraction, so x = 0.5 lands exactly halfway between the two transmissions
+// (y = 0.75 between 1 and 0.5; y = 0.875 between 1 and 0.75). Ties go to the
+// lower level index l = 0, which is magnitude level 1.
+func TestValueTies(t *testing.T) {
+	tests := []struct {
+		loss, x float64
+		v       int
+	}{
+		{0.5, 0.5, 1},
+		{0.5, 0.5 - 1e-12, 0},
+		{0.25, 0.5, 1},
+		{0.25, 0.5 - 1e-12, 0},
+	}
+	for _, tt := range tests {
+		level, _ := Config{Bits: 1, PCMLoss: tt.loss}.QuantizeValue(tt.x, 1)
+		if level != tt.v {
+			t.Errorf("loss %v: level of x = %v is %d, want %d", tt.loss, tt.x, level, tt.v)
+		}
+	}
+}
+
+func TestValueEdges(t *testing.T) {
+	c := Config{Bits: 4, PCMLoss: DefaultPCMLoss}
+	tests := []struct {
+		name     string
+		w, alpha float64
+		level    int
+	}{
+		{"zero scale", 0, 0, 0},
+		{"zero scale, nonzero weight", 1, 0, 0},
+		{"negative zero", math.Copysign(0, -1), 1, 0},
+		{"saturates above alpha", 3, 1, 15},
+		{"saturates below -alpha", -3, 1, -15},
+	}
+	for _, tt := range tests {
+		level, deq := c.QuantizeValue(tt.w, tt.alpha)
+		if level != tt.level || math.IsNaN(deq) {
+			t.Errorf("%s: QuantizeValue(%v, %v) = %d, %v; want level %d", tt.name, tt.w, tt.alpha, level, deq, tt.level)
+		}
+	}
+}
+
+// LevelGrad must be the derivative of the continuous level
+// c(x)/(L-1) = sign(x) * (1 - ln(|x|*s + ref) / ln(beta) / (L-1)), checked
+// against central differences.
+func TestLevelGrad(t *testing.T) {
+	for _, c := range []Config{{Bits: 4, PCMLoss: 0.128}, {Bits: 3, PCMLoss: 0.128}, {Bits: 8, PCMLoss: 0.3}} {
+		L1 := float64(c.MaxLevel())
+		beta := c.Beta()
+		ref := math.Pow(beta, L1)
+		s := 1 - ref
+		cont := func(x float64) float64 {
+			v := L1 - math.Log(math.Abs(x)*s+ref)/math.Log(beta)
+			return math.Copysign(v/L1, x)
+		}
+		for _, x := range []float64{-0.9, -0.3, -0.01, 0.01, 0.2, 0.5, 1} {
+			const h = 1e-6
+			num := (cont(x+h) - cont(x-h)) / (2 * h)
+			if got := c.LevelGrad(x); math.Abs(got-num) > 1e-6*math.Abs(num) {
+				t.Errorf("bits %d: LevelGrad(%v) = %v, central difference %v", c.Bits, x, got, num)
+			}
+		}
+	}
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		c  Config
+		ok bool
+	}{
+		{Config{Bits: 1, PCMLoss: 0.128}, true},
+		{Config{Bits: 8, PCMLoss: 0.999}, true},
+		{Config{Bits: 0, PCMLoss: 0.128}, false},
+		{Config{Bits: 9, PCMLoss: 0.128}, false},
+		{Config{Bits: -1, PCMLoss: 0.128}, false},
+		{Config{Bits: 4, PCMLoss: 0}, false},
+		{Config{Bits: 4, PCMLoss: 1}, false},
+		{Config{Bits: 4, PCMLoss: -0.1}, false},
+		{Config{Bits: 4, PCMLoss: math.NaN()}, false},
+	}
+	for _, tt := range tests {
+		if err := tt.c.Validate(); (err == nil) != tt.ok {
+			t.Errorf("%+v.Validate() = %v, want ok %v", tt.c, err, tt.ok)
+		}
+	}
+}
+
+func TestQuantizeValuePanicsOnInvalidConfig(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("QuantizeValue with bits 0 did not panic")
+		}
+	}()
+	Config{Bits: 0, PCMLoss: 0.128}.QuantizeValue(1, 1)
+}
+
+// powers must round as C's pow does; these are Python's 0.872 ** l (glibc
+// pow), where math.Pow is one ulp off for l = 3, 6..15.
+func TestPowers(t *testing.T) {
+	want := []float64{1, 0.872, 0.760384, 0.663054848, 0.5781838274559999, 0.504176297541632,
+		0.4396417314563031, 0.38336758982989627, 0.33429653833166956, 0.29150658142521585,
+		0.25419373900278824, 0.22165694041043135, 0.19328485203789614, 0.16854439097704543,
+		0.1469707089319836, 0.1281584581886897}
+	got := powers(0.872, 15)
+	for l := range want {
+		if got[l] != want[l] {
+			t.Errorf("0.872^%d = %v, want %v", l, got[l], want[l])
+		}
+	}
+}
+
+func TestValueNaN(t *testing.T) {
+	level, deq := Config{Bits: 4, PCMLoss: DefaultPCMLoss}.QuantizeValue(math.NaN(), 1)
+	if level != 0 || !math.IsNaN(deq) {
+		t.Errorf("QuantizeValue(NaN, 1) = %d, %v; want 0, NaN", level, deq)
+	}
+}

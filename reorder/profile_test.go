@@ -1,0 +1,53 @@
+package reorder
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLoadProfile(t *testing.T) {
+	tests := []struct {
+		name, json string
+		want       Profile
+		err        string // substring of the error; "" for success
+	}{
+		{name: "valid", json: `{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 1e9}`,
+			want: Profile{TUpUS: 1, TDownUS: 2, EUp: 3, EDown: 4, Endurance: 1e9}},
+		{name: "zero costs", json: `{"t_up_us": 0, "t_down_us": 0, "e_up": 0, "e_down": 0, "endurance": 5}`,
+			want: Profile{Endurance: 5}},
+		{name: "missing", json: `{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "endurance": 1e9}`, err: `missing field "e_down"`},
+		{name: "unknown", json: `{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 1e9, "t_reset": 1}`, err: `unknown field "t_reset"`},
+		{name: "negative", json: `{"t_up_us": 1, "t_down_us": -2, "e_up": 3, "e_down": 4, "endurance": 1e9}`, err: "t_down_us is -2"},
+		{name: "zero endurance", json: `{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 0}`, err: "endurance is 0"},
+		{name: "wrong type", json: `{"t_up_us": "fast", "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 1}`, err: "t_up_us"},
+		{name: "trailing", json: `{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 1} {}`, err: "data after the JSON object"},
+		{name: "not JSON", json: `t_up_us = 1`, err: "device profile"},
+	}
+	dir := t.TempDir()
+	for _, tt := range tests {
+		path := filepath.Join(dir, strings.ReplaceAll(tt.name, " ", "_")+".json")
+		if err := os.WriteFile(path, []byte(tt.json), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		got, err := LoadProfile(path)
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("%s: %v", tt.name, err)
+		case tt.err == "" && got != tt.want:
+			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err) || !strings.HasPrefix(err.Error(), path+": ")):
+			t.Errorf("%s: error %v, want one starting with the path and containing %q", tt.name, err, tt.err)
+		}
+	}
+	if _, err := LoadProfile(filepath.Join(dir, "absent.json")); err == nil {
+		t.Error("LoadProfile of a missing file succeeded")
+	}
+}
+
+func TestDefaultProfileValid(t *testing.T) {
+	if err := DefaultProfile().Validate(); err != nil {
+		t.Error(err)
+	}
+}

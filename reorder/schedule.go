@@ -1,0 +1,242 @@
+package reorder
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/elight-photonic/elight/quantize"
+)
+
+// ScheduleMagic starts every schedule file.
+const ScheduleMagic = "ELSCHED\x00"
+
+// ScheduleVersion is the version of the schedule layout.
+const ScheduleVersion = 1
+
+// maxHeader bounds the JSON header a reader accepts, so a corrupt length
+// cannot make it allocate gigabytes.
+const maxHeader = 64 << 20
+
+// Schedule is a programming schedule: for every photonic layer, the signed
+// PCM level of every cell of every block, and the order in which each core
+// receives the blocks. A hardware runtime executes it as follows, for layer
+// l with K x K cores, core i (block row i), step t = 0..q-1 and cell (a, b):
+//
+//	j = Order.Seq(i, a, b)[t]         the block column programmed now
+//	c = Levels.At(i*K+a, j*K+b)       the cell's signed level (0 in padding)
+//	pos, neg = max(c, 0), max(-c, 0)  levels of the positive and negative array
+//	input: x[j*K + b]                 what the cell must receive
+//
+// and the core's outputs are accumulated over the steps. The weight a level
+// stands for is sign(c) * alpha * (beta^(L-1-|c|) - ref) / (1 - ref).
+type Schedule struct {
+	Header ScheduleHeader
+	Layers []ScheduleLayer
+}
+
+// ScheduleLayer is one layer's part of a schedule.
+type ScheduleLayer struct {
+	Name   string // ONNX node name
+	Weight string // initializer name
+	Levels *quantize.Levels
+	Order  *Order
+}
+
+// ScheduleHeader is the JSON header of a schedule file. Offsets are into the
+// payload that follows the header.
+type ScheduleHeader struct {
+	FormatVersion int     `json:"format_version"`
+	Strategy      string  `json:"strategy"`
+	Block         int     `json:"block"`
+	Bits          int     `json:"bits"`
+	PCMLoss       float64 `json:"pcm_loss"`
+	PerRowScale   bool    `json:"per_row_scale"`
+	// Model is the SHA-256 of the ONNX file the schedule was made from.
+	Model  string              `json:"model_sha256"`
+	Layers []scheduleLayerJSON `json:"layers"`
+}
+
+type scheduleLayerJSON struct {
+	Name      string    `json:"name"`
+	Weight    string    `json:"weight"`
+	Rows      int       `json:"rows"`
+	Cols      int       `json:"cols"`
+	BlockRows int       `json:"block_rows"`
+	BlockCols int       `json:"block_cols"`
+	Scope     string    `json:"scope"` // row, column or cell: who shares an order
+	Scales    []float64 `json:"scales"`
+	// Levels: int8 (int16 little-endian for 8 bits) signed levels, row-major
+	// [Rows, Cols], unpadded.
+	Levels section `json:"levels"`
+	// Order: uint16 little-endian block columns, [BlockRows][units][BlockCols]
+	// with units 1 (row), K (column b) or K*K (cell a*K+b).
+	Order section `json:"order"`
+}
+
+type section struct {
+	Offset int64 `json:"offset"`
+	Length int64 `json:"length"`
+}
+
+// levelBytes is the size of one stored level.
+func levelBytes(bits int) int {
+	if bits > 7 {
+		return 2
+	}
+	return 1
+}
+
+// WriteTo encodes the schedule: magic, uint32 header length, JSON header,
+// payload.
+func (s *Schedule) WriteTo(w io.Writer) (int64, error) {
+	h := s.Header
+	h.FormatVersion = ScheduleVersion
+	h.Layers = nil
+	var payload bytes.Buffer
+	for _, l := range s.Layers {
+		lv, o := l.Levels, l.Order
+		if o.Grid.Rows != lv.Rows || o.Grid.Cols != lv.Cols || o.Grid.K != h.Block {
+			return 0, fmt.Errorf("schedule: layer %q: order grid %+v does not fit levels [%d, %d] and block %d", l.Name, o.Grid, lv.Rows, lv.Cols, h.Block)
+		}
+		lj := scheduleLayerJSON{
+			Name: l.Name, Weight: l.Weight, Rows: lv.Rows, Cols: lv.Cols,
+			BlockRows: o.Grid.BlockRows(), BlockCols: o.Grid.BlockCols(),
+			Scope: o.Scope.String(), Scales: lv.Scale,
+		}
+		lj.Levels.Offset = int64(payload.Len())
+		for _, c := range lv.Signed {
+			if levelBytes(h.Bits) == 1 {
+				payload.WriteByte(byte(int8(c)))
+			} else {
+				binary.Write(&payload, binary.LittleEndian, c)
+			}
+		}
+		lj.Levels.Length = int64(payload.Len()) - lj.Levels.Offset
+		lj.Order.Offset = int64(payload.Len())
+		binary.Write(&payload, binary.LittleEndian, o.Perm)
+		lj.Order.Length = int64(payload.Len()) - lj.Order.Offset
+		h.Layers = append(h.Layers, lj)
+	}
+	header, err := json.Marshal(h)
+	if err != nil {
+		return 0, err
+	}
+	var out bytes.Buffer
+	out.WriteString(ScheduleMagic)
+	binary.Write(&out, binary.LittleEndian, uint32(len(header)))
+	out.Write(header)
+	out.Write(payload.Bytes())
+	return out.WriteTo(w)
+}
+
+// ReadSchedule decodes a schedule and checks that it is consistent: every
+// section in bounds, every level in range, every order a permutation.
+func ReadSchedule(r io.Reader) (*Schedule, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < len(ScheduleMagic)+4 || string(data[:len(ScheduleMagic)]) != ScheduleMagic {
+		return nil, errors.New("not an elight schedule (bad magic)")
+	}
+	n := binary.LittleEndian.Uint32(data[len(ScheduleMagic):])
+	start := int64(len(ScheduleMagic) + 4)
+	if n > maxHeader || start+int64(n) > int64(len(data)) {
+		return nil, fmt.Errorf("schedule header of %d bytes does not fit the %d-byte file", n, len(data))
+	}
+	var h ScheduleHeader
+	dec := json.NewDecoder(bytes.NewReader(data[start : start+int64(n)]))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("schedule header: %w", err)
+	}
+	if h.FormatVersion != ScheduleVersion {
+		return nil, fmt.Errorf("schedule format version %d, this elight reads version %d", h.FormatVersion, ScheduleVersion)
+	}
+	cfg := quantize.Config{Bits: h.Bits, PCMLoss: h.PCMLoss, PerRow: h.PerRowScale}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("schedule header: %w", err)
+	}
+	strategy, err := ParseStrategy(h.Strategy)
+	if err != nil {
+		return nil, fmt.Errorf("schedule header: %w", err)
+	}
+	payload := data[start+int64(n):]
+	s := &Schedule{Header: h}
+	for _, lj := range h.Layers {
+		l, err := decodeScheduleLayer(lj, payload, cfg, strategy, h.Block)
+		if err != nil {
+			return nil, fmt.Errorf("schedule layer %q: %w", lj.Name, err)
+		}
+		s.Layers = append(s.Layers, *l)
+	}
+	return s, nil
+}
+
+func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Config, strategy Strategy, k int) (*ScheduleLayer, error) {
+	g := Grid{Rows: lj.Rows, Cols: lj.Cols, K: k}
+	if err := g.Validate(); err != nil {
+		return nil, err
+	}
+	if g.BlockRows() != lj.BlockRows || g.BlockCols() != lj.BlockCols {
+		return nil, fmt.Errorf("block grid %d x %d, want %d x %d for [%d, %d] and block %d", lj.BlockRows, lj.BlockCols, g.BlockRows(), g.BlockCols(), lj.Rows, lj.Cols, k)
+	}
+	if lj.Scope != strategy.Scope().String() {
+		return nil, fmt.Errorf("scope %q does not match strategy %s", lj.Scope, strategy)
+	}
+	wantScales := 1
+	if cfg.PerRow {
+		wantScales = lj.Rows
+	}
+	if len(lj.Scales) != wantScales {
+		return nil, fmt.Errorf("%d scales, want %d", len(lj.Scales), wantScales)
+	}
+	for _, a := range lj.Scales {
+		if a < 0 || math.IsNaN(a) || math.IsInf(a, 0) {
+			return nil, fmt.Errorf("invalid scale %v", a)
+		}
+	}
+	levels, err := slice(payload, lj.Levels, int64(lj.Rows)*int64(lj.Cols)*int64(levelBytes(cfg.Bits)))
+	if err != nil {
+		return nil, fmt.Errorf("levels: %w", err)
+	}
+	lv := &quantize.Levels{Config: cfg, Rows: lj.Rows, Cols: lj.Cols, Scale: lj.Scales, Signed: make([]int16, lj.Rows*lj.Cols)}
+	for i := range lv.Signed {
+		if levelBytes(cfg.Bits) == 1 {
+			lv.Signed[i] = int16(int8(levels[i]))
+		} else {
+			lv.Signed[i] = int16(binary.LittleEndian.Uint16(levels[2*i:]))
+		}
+		if c := int(lv.Signed[i]); c < -cfg.MaxLevel() || c > cfg.MaxLevel() {
+			return nil, fmt.Errorf("level %d at [%d, %d] is outside [-%d, %d]", c, i/lj.Cols, i%lj.Cols, cfg.MaxLevel(), cfg.MaxLevel())
+		}
+	}
+	o := newOrder(g, strategy)
+	perm, err := slice(payload, lj.Order, int64(len(o.Perm))*2)
+	if err != nil {
+		return nil, fmt.Errorf("order: %w", err)
+	}
+	for i := range o.Perm {
+		o.Perm[i] = binary.LittleEndian.Uint16(perm[2*i:])
+	}
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	return &ScheduleLayer{Name: lj.Name, Weight: lj.Weight, Levels: lv, Order: o}, nil
+}
+
+// slice returns the payload bytes of sec, which must hold exactly want bytes.
+func slice(payload []byte, sec section, want int64) ([]byte, error) {
+	if sec.Length != want {
+		return nil, fmt.Errorf("section of %d bytes, want %d", sec.Length, want)
+	}
+	if sec.Offset < 0 || sec.Offset > int64(len(payload)) || want > int64(len(payload))-sec.Offset {
+		return nil, fmt.Errorf("section [%d, +%d) is outside the %d-byte payload", sec.Offset, want, len(payload))
+	}
+	return payload[sec.Offset : sec.Offset+want], nil
+}
