@@ -1,0 +1,87 @@
+package finetune
+
+import (
+	"fmt"
+	"math"
+)
+
+// optimizer updates parameters in place from their gradients.
+type optimizer interface {
+	step(params, grads [][]float32, lr float64)
+}
+
+// newOptimizer returns "sgd" (with momentum) or "adam". Weight decay is L2
+// regularization for SGD and decoupled (AdamW) for Adam.
+func newOptimizer(name string, momentum, weightDecay float64) (optimizer, error) {
+	switch name {
+	case "sgd":
+		return &sgd{momentum: momentum, weightDecay: weightDecay}, nil
+	case "adam":
+		return &adam{beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: weightDecay}, nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q (want sgd or adam)", name)
+}
+
+type sgd struct {
+	momentum, weightDecay float64
+	velocity              [][]float32
+}
+
+func (o *sgd) step(params, grads [][]float32, lr float64) {
+	if o.velocity == nil {
+		o.velocity = make([][]float32, len(params))
+		for i, p := range params {
+			o.velocity[i] = make([]float32, len(p))
+		}
+	}
+	mu, wd, eta := float32(o.momentum), float32(o.weightDecay), float32(lr)
+	for i, p := range params {
+		v, g := o.velocity[i], grads[i]
+		for j := range p {
+			v[j] = mu*v[j] + g[j] + wd*p[j]
+			p[j] -= eta * v[j]
+		}
+	}
+}
+
+type adam struct {
+	beta1, beta2, eps, weightDecay float64
+	m, v                           [][]float32
+	t                              int
+}
+
+func (o *adam) step(params, grads [][]float32, lr float64) {
+	if o.m == nil {
+		o.m, o.v = make([][]float32, len(params)), make([][]float32, len(params))
+		for i, p := range params {
+			o.m[i], o.v[i] = make([]float32, len(p)), make([]float32, len(p))
+		}
+	}
+	o.t++
+	b1, b2 := float32(o.beta1), float32(o.beta2)
+	c1 := 1 - math.Pow(o.beta1, float64(o.t))
+	c2 := 1 - math.Pow(o.beta2, float64(o.t))
+	stepSize := float32(lr * math.Sqrt(c2) / c1)
+	eps := float32(o.eps * math.Sqrt(c2))
+	decay := float32(1 - lr*o.weightDecay)
+	for i, p := range params {
+		m, v, g := o.m[i], o.v[i], grads[i]
+		for j := range p {
+			m[j] = b1*m[j] + (1-b1)*g[j]
+			v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
+			p[j] = p[j]*decay - stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+eps)
+		}
+	}
+}
+
+// learningRate is the schedule: "constant", or "cosine" decay from lr to 0
+// over the run.
+func learningRate(schedule string, lr float64, step, steps int) (float64, error) {
+	switch schedule {
+	case "constant":
+		return lr, nil
+	case "cosine":
+		return lr * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(steps))), nil
+	}
+	return 0, fmt.Errorf("unknown learning-rate schedule %q (want cosine or constant)", schedule)
+}

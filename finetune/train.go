@@ -1,0 +1,286 @@
+// Package finetune fine-tunes an imported model for photonic cores: the
+// gorgonia network of finetune/network, trained with the PCM quantizer in
+// the forward pass (its gradient passes straight through) and ELight's
+// write-aware loss, which pulls blocks programmed one after another onto
+// the same core toward each other so that reprogramming needs fewer writes.
+package finetune
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/elight-photonic/elight/finetune/network"
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// Config is a fine-tuning run.
+type Config struct {
+	Quant quantize.Config
+	Block int
+
+	// Lambda weighs the write-aware loss against the task loss; 0 trains
+	// for accuracy alone (quantization-aware training).
+	Lambda float64
+	Ref    Reference
+	Norm   Norm
+
+	Optimizer   string  // sgd or adam
+	LR          float64 // peak learning rate
+	Schedule    string  // cosine or constant
+	Momentum    float64 // for sgd
+	WeightDecay float64
+
+	Steps     int
+	BatchSize int
+	// Temperature softens the float model's logits when the data has no
+	// labels and the run distills from it instead.
+	Temperature float64
+}
+
+// Batches is the training data: an endless stream of preprocessed batches
+// in a fixed (seeded) order.
+type Batches interface {
+	// Next fills x, [batch, C, H, W] row-major, with the next batch and
+	// returns its labels, or nil for data without labels.
+	Next(x []float32) (labels []int64, err error)
+}
+
+// Progress is reported after every step.
+type Progress struct {
+	Step, Steps int
+	LR          float64
+	TaskLoss    float64
+	WriteLoss   float64 // unweighted sum over layers
+	Accuracy    float64 // top-1 on the batch; -1 without labels
+}
+
+// ErrInterrupted is returned when the context ends a run early.
+var ErrInterrupted = errors.New("interrupted")
+
+// Train fine-tunes the photonic layers of m, whose BatchNorms must already
+// be folded, and stores the trained float weights back into m. report, if
+// not nil, is called after every step.
+func Train(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, report func(Progress)) error {
+	tr, err := newTrainer(m, cfg)
+	if err != nil {
+		return err
+	}
+	defer tr.vm.Close()
+	x := make([]float32, tr.input.Shape().TotalSize())
+	for step := 0; step < cfg.Steps; step++ {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		labels, err := data.Next(x)
+		if err != nil {
+			return fmt.Errorf("training data: %w", err)
+		}
+		p, err := tr.step(x, labels, step)
+		if err != nil {
+			return fmt.Errorf("step %d: %w", step+1, err)
+		}
+		if report != nil {
+			report(p)
+		}
+	}
+	tr.store(m)
+	return nil
+}
+
+// trainer is the training graph of one model.
+type trainer struct {
+	cfg     Config
+	input   *G.Node
+	params  []*G.Node
+	names   []string
+	task    *taskLoss
+	taskOut *G.Node
+	writes  []*G.Node // the write-aware loss of each photonic layer, unweighted
+	vm      G.VM
+	opt     optimizer
+	teacher *network.Net // the float model, for distillation
+	grads   [][]float32
+	values  [][]float32
+}
+
+func newTrainer(m *onnxio.Model, cfg Config) (*trainer, error) {
+	if len(m.Graph.Inputs) != 1 {
+		return nil, fmt.Errorf("%s: fine-tuning needs a model with one input, it has %d", m.Path, len(m.Graph.Inputs))
+	}
+	if cfg.Steps < 1 || cfg.BatchSize < 1 {
+		return nil, fmt.Errorf("fine-tuning needs at least one step of at least one sample")
+	}
+	opt, err := newOptimizer(cfg.Optimizer, cfg.Momentum, cfg.WeightDecay)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := learningRate(cfg.Schedule, cfg.LR, 0, cfg.Steps); err != nil {
+		return nil, err
+	}
+	q, err := quantize.NewQuantizer(cfg.Quant)
+	if err != nil {
+		return nil, err
+	}
+	in := m.Graph.Inputs[0]
+	shape := []int64{int64(cfg.BatchSize)}
+	for _, d := range in.Shape[1:] {
+		if d.Value <= 0 {
+			return nil, fmt.Errorf("%s: input %q has no fixed size for dimension %q; elight needs the image shape", m.Path, in.Name, d.Param)
+		}
+		shape = append(shape, d.Value)
+	}
+	inputs := map[string]*onnxio.Tensor{in.Name: {DataType: onnxio.Float, Dims: shape}}
+
+	layers := map[*onnxio.Node]onnxio.Layer{}
+	for _, l := range m.Graph.PhotonicLayers() {
+		layers[l.Node] = l
+	}
+	quantizeWeight := func(n *onnxio.Node, w *G.Node) (*G.Node, error) {
+		ll := &layerLevels{layer: layers[n], q: q, perRow: cfg.Quant.PerRow}
+		return applySTE(w, ll.dequantize)
+	}
+	net, err := network.Build(m, inputs, network.Options{Weight: quantizeWeight})
+	if err != nil {
+		return nil, err
+	}
+	tr := &trainer{cfg: cfg, input: net.Inputs[0], params: net.Params, names: net.ParamNames, opt: opt}
+	logits := net.Outputs[0]
+	if logits == nil || logits.Shape().Dims() != 2 {
+		return nil, fmt.Errorf("%s: fine-tuning needs logits [batch, classes] as the first output", m.Path)
+	}
+	tr.task = &taskLoss{classes: logits.Shape()[1], temperature: 1, targets: make([]float64, logits.Shape().TotalSize())}
+	if tr.taskOut, err = applyLoss("TaskLoss", logits, tr.task.eval); err != nil {
+		return nil, err
+	}
+	total := tr.taskOut
+	byName := map[string]*G.Node{}
+	for i, p := range net.Params {
+		byName[net.ParamNames[i]] = p
+	}
+	for _, l := range m.Graph.PhotonicLayers() {
+		wl, err := NewWriteLoss(l, cfg.Quant, cfg.Block, cfg.Ref, cfg.Norm)
+		if err != nil {
+			return nil, err
+		}
+		lambda := cfg.Lambda
+		eval := func(w []float32) (float64, []float32, error) {
+			loss, grad := wl.Eval(w)
+			for i := range grad {
+				grad[i] *= float32(lambda)
+			}
+			return loss, grad, nil
+		}
+		d, err := applyLoss("WriteLoss:"+l.Weight, byName[l.Weight], eval)
+		if err != nil {
+			return nil, err
+		}
+		tr.writes = append(tr.writes, d)
+		weighted, err := G.Mul(d, G.NewConstant(float32(lambda)))
+		if err != nil {
+			return nil, err
+		}
+		if total, err = G.Add(total, weighted); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := G.Grad(total, tr.params...); err != nil {
+		return nil, fmt.Errorf("%s: differentiating the network: %w", m.Path, err)
+	}
+	tr.vm = G.NewTapeMachine(net.Graph, G.BindDualValues(tr.params...))
+	if tr.teacher, err = network.Build(m, inputs, network.Options{}); err != nil {
+		return nil, err
+	}
+	tr.task.temperature = max(cfg.Temperature, 1e-3)
+	return tr, nil
+}
+
+// step runs one forward and backward pass and updates the parameters.
+func (tr *trainer) step(x []float32, labels []int64, step int) (Progress, error) {
+	batch := tensor.New(tensor.WithShape(tr.input.Shape().Clone()...), tensor.WithBacking(x))
+	if labels != nil {
+		tr.task.temperature = 1
+		if err := tr.task.setLabels(labels); err != nil {
+			return Progress{}, err
+		}
+	} else {
+		outs, err := tr.teacher.Run(map[string]*onnxio.Tensor{tr.teacher.InputNames[0]: {
+			DataType: onnxio.Float, Dims: intDims(tr.input.Shape()), Float: x,
+		}})
+		if err != nil {
+			return Progress{}, fmt.Errorf("float model: %w", err)
+		}
+		tr.task.temperature = max(tr.cfg.Temperature, 1e-3)
+		tr.task.setTeacher(outs[0].Float)
+	}
+	if err := G.Let(tr.input, batch); err != nil {
+		return Progress{}, err
+	}
+	tr.vm.Reset()
+	if err := tr.vm.RunAll(); err != nil {
+		return Progress{}, err
+	}
+	if err := tr.collect(); err != nil {
+		return Progress{}, err
+	}
+	lr, _ := learningRate(tr.cfg.Schedule, tr.cfg.LR, step, tr.cfg.Steps)
+	tr.opt.step(tr.values, tr.grads, lr)
+
+	p := Progress{Step: step + 1, Steps: tr.cfg.Steps, LR: lr, TaskLoss: scalar(tr.taskOut), Accuracy: -1}
+	for _, d := range tr.writes {
+		p.WriteLoss += scalar(d)
+	}
+	if labels != nil {
+		p.Accuracy = float64(tr.task.correct) / float64(len(labels))
+	}
+	return p, nil
+}
+
+// collect gathers each parameter's value and gradient slices; gorgonia may
+// hand out new gradient tensors on every run, so they are looked up anew.
+func (tr *trainer) collect() error {
+	tr.values, tr.grads = tr.values[:0], tr.grads[:0]
+	for i, p := range tr.params {
+		v, err := float32s(p.Value())
+		if err != nil {
+			return fmt.Errorf("parameter %q: %w", tr.names[i], err)
+		}
+		gv, err := p.Grad()
+		if err != nil {
+			return fmt.Errorf("gradient of %q: %w", tr.names[i], err)
+		}
+		g, err := float32s(gv)
+		if err != nil {
+			return fmt.Errorf("gradient of %q: %w", tr.names[i], err)
+		}
+		tr.values, tr.grads = append(tr.values, v), append(tr.grads, g)
+	}
+	return nil
+}
+
+// store writes the trained parameters into m's initializers.
+func (tr *trainer) store(m *onnxio.Model) {
+	for i, p := range tr.params {
+		old := m.Graph.Initializers[tr.names[i]]
+		v, _ := float32s(p.Value())
+		m.SetInitializer(&onnxio.Tensor{Name: old.Name, DataType: onnxio.Float, Dims: old.Dims, Float: append([]float32(nil), v...)})
+	}
+}
+
+func scalar(n *G.Node) float64 {
+	if v, ok := n.Value().(*G.F32); ok {
+		return float64(*v)
+	}
+	return 0
+}
+
+func intDims(s tensor.Shape) []int64 {
+	d := make([]int64, len(s))
+	for i, v := range s {
+		d[i] = int64(v)
+	}
+	return d
+}

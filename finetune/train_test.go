@@ -1,0 +1,100 @@
+package finetune
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/onnxio/npy"
+	"github.com/elight-photonic/elight/quantize"
+)
+
+// cyclingBatches serves fixed samples round and round.
+type cyclingBatches struct {
+	x      []float32
+	labels []int64
+	size   int // floats per sample
+	next   int
+}
+
+func (b *cyclingBatches) Next(x []float32) ([]int64, error) {
+	n := len(x) / b.size
+	var labels []int64
+	for i := 0; i < n; i++ {
+		copy(x[i*b.size:(i+1)*b.size], b.x[b.next*b.size:])
+		if b.labels != nil {
+			labels = append(labels, b.labels[b.next])
+		}
+		b.next = (b.next + 1) % (len(b.x) / b.size)
+	}
+	return labels, nil
+}
+
+func resnetBatches(t *testing.T, withLabels bool) *cyclingBatches {
+	x, err := npy.ReadFile("../testdata/resnet/input.npy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &cyclingBatches{x: x.Float, size: 3 * 32 * 32}
+	if withLabels {
+		y, err := npy.ReadFile("../testdata/resnet/labels.npy")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.labels = y.Int
+	}
+	return b
+}
+
+func trainResnet(t *testing.T, cfg Config, withLabels bool) (*onnxio.Model, []Progress) {
+	t.Helper()
+	m, err := onnxio.Read("../testdata/resnet/resnet_bnfold_op13.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress []Progress
+	if err := Train(context.Background(), m, resnetBatches(t, withLabels), cfg, func(p Progress) { progress = append(progress, p) }); err != nil {
+		t.Fatal(err)
+	}
+	return m, progress
+}
+
+func testConfig() Config {
+	return Config{
+		Quant: quantize.Config{Bits: 4, PCMLoss: 0.128}, Block: 64,
+		Lambda: 1, Ref: MeanRow, Norm: L2,
+		Optimizer: "adam", LR: 1e-3, Schedule: "constant",
+		Steps: 4, BatchSize: 8, Temperature: 2,
+	}
+}
+
+// TestTrainLowersWriteLoss: with only the write-aware loss to follow, the
+// write loss falls step by step.
+func TestTrainLowersWriteLoss(t *testing.T) {
+	cfg := testConfig()
+	cfg.Lambda = 1000
+	_, progress := trainResnet(t, cfg, true)
+	first, last := progress[0].WriteLoss, progress[len(progress)-1].WriteLoss
+	t.Logf("write loss %.4f -> %.4f", first, last)
+	if !(last < first) {
+		t.Errorf("write loss went from %.4f to %.4f", first, last)
+	}
+}
+
+// TestTrainIsDeterministic: the same data and configuration give the same
+// weights, bit for bit, with labels and when distilling without them.
+func TestTrainIsDeterministic(t *testing.T) {
+	for _, labels := range []bool{true, false} {
+		a, pa := trainResnet(t, testConfig(), labels)
+		b, _ := trainResnet(t, testConfig(), labels)
+		for name, ta := range a.Graph.Initializers {
+			if tb := b.Graph.Initializers[name]; !slices.Equal(ta.Float, tb.Float) {
+				t.Errorf("labels=%v: initializer %q differs between two runs", labels, name)
+			}
+		}
+		if !labels && pa[0].Accuracy != -1 {
+			t.Errorf("distillation reports accuracy %v without labels", pa[0].Accuracy)
+		}
+	}
+}

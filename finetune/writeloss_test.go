@@ -1,0 +1,162 @@
+package finetune
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// TestWriteLossGradient checks the write-aware loss's gradient against
+// central finite differences of its continuous form (levels not rounded,
+// references held still as the training detaches them), for every
+// reference, norm and weight layout.
+func TestWriteLossGradient(t *testing.T) {
+	layouts := []onnxio.Layer{
+		{Rows: 5, Cols: 7},                   // Conv / Gemm with transB=1: stored [Rows, Cols]
+		{Rows: 5, Cols: 7, Transposed: true}, // MatMul: stored [Cols, Rows]
+	}
+	for _, layout := range layouts {
+		for _, ref := range []Reference{MeanRow, MeanAll, Neighbor} {
+			for _, norm := range []Norm{L1, L2} {
+				for _, perRow := range []bool{false, true} {
+					name := fmt.Sprintf("%s/%s/transposed=%v/perRow=%v", ref, norm, layout.Transposed, perRow)
+					t.Run(name, func(t *testing.T) { checkWriteLossGradient(t, layout, ref, norm, perRow) })
+				}
+			}
+		}
+	}
+}
+
+func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, norm Norm, perRow bool) {
+	cfg := quantize.Config{Bits: 4, PCMLoss: 0.128, PerRow: perRow}
+	wl, err := NewWriteLoss(layout, cfg, 3, ref, norm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewSource(7))
+	w := make([]float32, layout.Rows*layout.Cols)
+	for i := range w {
+		w[i] = float32(rng.NormFloat64())
+	}
+	c, dcdw, negative := wl.levels(w, true)
+	var fixed [][]float64
+	if norm == L2 {
+		pos, neg := make([]float64, len(c)), make([]float64, len(c))
+		for i, v := range c {
+			pos[i], neg[i] = math.Max(v, 0), math.Max(-v, 0)
+		}
+		fixed = [][]float64{wl.reference(pos), wl.reference(neg)}
+	} else {
+		fixed = [][]float64{wl.reference(c), nil}
+	}
+	_, grad := wl.evalLevels(c, dcdw, negative, fixed)
+	loss := func(w []float32) float64 {
+		c, dcdw, negative := wl.levels(w, true)
+		l, _ := wl.evalLevels(c, dcdw, negative, fixed)
+		return l
+	}
+	scales := wl.scales(w)
+	checked := 0
+	for i := range w {
+		r, _ := wl.position(i)
+		if math.Abs(float64(w[i])) == wl.alpha(scales, r) {
+			continue // the scale's own weight: alpha is held constant
+		}
+		const h = 1e-3
+		plus, minus := append([]float32(nil), w...), append([]float32(nil), w...)
+		plus[i] += h
+		minus[i] -= h
+		numeric := (loss(plus) - loss(minus)) / float64(plus[i]-minus[i])
+		if diff := math.Abs(float64(grad[i]) - numeric); diff > 1e-3*math.Max(math.Abs(numeric), 1e-3) {
+			t.Errorf("weight %d: gradient %.6g, finite difference %.6g", i, grad[i], numeric)
+		}
+		checked++
+	}
+	if checked < len(w)/2 {
+		t.Fatalf("only %d weights checked", checked)
+	}
+}
+
+// TestWriteLossIsZeroForEqualBlocks: blocks identical to their reference
+// cost nothing.
+func TestWriteLossIsZeroForEqualBlocks(t *testing.T) {
+	layout := onnxio.Layer{Rows: 2, Cols: 6}
+	w := []float32{0.5, -0.25, 1, 0.5, -0.25, 1, 0.1, 0.2, -0.3, 0.1, 0.2, -0.3}
+	for _, ref := range []Reference{MeanRow, Neighbor} {
+		wl, err := NewWriteLoss(layout, quantize.Config{Bits: 4, PCMLoss: 0.128}, 3, ref, L1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		loss, _ := wl.Eval(w)
+		if ref == MeanRow && loss != 0 {
+			t.Errorf("%s: loss %g for a row of equal blocks, want 0", ref, loss)
+		}
+		if ref == Neighbor && loss == 0 {
+			t.Errorf("%s: loss 0, but the first block differs from the cleared state", ref)
+		}
+	}
+}
+
+// TestStraightThroughGradientIsExact differentiates sum(v * q(w)) through
+// the quantizer op: the gradient must be v exactly.
+func TestStraightThroughGradientIsExact(t *testing.T) {
+	g := G.NewGraph()
+	wData := []float32{0.3, -0.7, 0.05, 1.2, -0.01, 0.6}
+	vData := []float32{1.5, -2, 0.25, 3, -0.5, 7}
+	w := G.NewTensor(g, tensor.Float32, 2, G.WithShape(2, 3), G.WithName("w"), G.WithValue(tensor.New(tensor.WithShape(2, 3), tensor.WithBacking(wData))))
+	v := G.NewTensor(g, tensor.Float32, 2, G.WithShape(2, 3), G.WithName("v"), G.WithValue(tensor.New(tensor.WithShape(2, 3), tensor.WithBacking(vData))))
+	ll := layerLevels{layer: onnxio.Layer{Rows: 2, Cols: 3}, q: mustQuantizer(t, quantize.Config{Bits: 3, PCMLoss: 0.128})}
+	q, err := applySTE(w, ll.dequantize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod, err := G.HadamardProd(q, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, err := G.Sum(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := G.Grad(cost, w); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(w))
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		t.Fatal(err)
+	}
+	gv, err := w.Grad()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := gv.Data().([]float32)
+	for i := range got {
+		if got[i] != vData[i] {
+			t.Errorf("gradient %d: %v, want %v exactly", i, got[i], vData[i])
+		}
+	}
+	// and the forward value is the dequantized level
+	qv := q.Value().Data().([]float32)
+	want := ll.dequantize(wData)
+	for i := range qv {
+		if qv[i] != want[i] {
+			t.Errorf("q(w)[%d] = %v, want %v", i, qv[i], want[i])
+		}
+	}
+}
+
+func mustQuantizer(t *testing.T, c quantize.Config) *quantize.Quantizer {
+	t.Helper()
+	q, err := quantize.NewQuantizer(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
+}
