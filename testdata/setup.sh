@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Installs what elight's tests compare against, on a fresh Debian machine:
-#   libonnx-testdata   ONNX's own backend test cases (model + reference tensors)
-#   python3-onnx       onnx.checker, which must accept every file elight writes
-#   onnxruntime-node   the reference runtime (native library inside the npm package)
+#   libonnx-testdata       ONNX's own backend test cases (model + reference tensors)
+#   dataset-fashion-mnist  real images for the data loaders and accuracy tests
+#   python3-onnx           onnx.checker, which must accept every file elight writes
+#   onnxruntime-node       the reference runtime (native library inside the npm package)
 # Training the test models needs python3-torch too; the committed files do not.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 need=()
 [ -d /usr/share/libonnx-testdata/data/node ] || need+=(libonnx-testdata)
+[ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ] || need+=(dataset-fashion-mnist)
 /usr/bin/python3 -c 'import onnx' 2>/dev/null || need+=(python3-onnx)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""

@@ -34,7 +34,7 @@ type command struct {
 var errUsage = errors.New("usage")
 
 func commands() []*command {
-	return []*command{runCommand(), inspectCommand(), optimizeCommand(), verifyCommand(), diffCommand()}
+	return []*command{runCommand(), inspectCommand(), evalCommand(), optimizeCommand(), verifyCommand(), diffCommand()}
 }
 
 func main() {

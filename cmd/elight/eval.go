@@ -1,0 +1,164 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/elight-photonic/elight/finetune/data"
+	"github.com/elight-photonic/elight/finetune/network"
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/spf13/pflag"
+)
+
+type evalFlags struct {
+	data  dataFlags
+	split string
+	limit int
+	batch int
+	json  bool
+}
+
+func evalCommand() *command {
+	var f evalFlags
+	fs := pflag.NewFlagSet("eval", pflag.ContinueOnError)
+	f.data.register(fs)
+	fs.StringVar(&f.split, "split", data.Test, "which images to evaluate: test, train, or all (images and npy data)")
+	fs.IntVar(&f.limit, "limit", 0, "evaluate only the first `N` images of the split (default: all)")
+	fs.IntVar(&f.batch, "batch", 64, "images per forward pass")
+	fs.BoolVar(&f.json, "json", false, `print {"top1": ACCURACY, "n": IMAGES, ...} as JSON`)
+	c := &command{
+		name:  "eval",
+		usage: "MODEL.onnx --data SPEC [--split test] [--limit N] [--batch 64] [--pad N] [--resize HxW] [--channels C] [--mean m1,m2,m3] [--std s1,s2,s3] [--json]",
+		short: "measure a model's top-1 accuracy on a labeled dataset",
+		long: `
+Eval runs MODEL.onnx forward in float32 on the labeled images of a dataset
+split, --batch images at a time, and prints the top-1 accuracy: the fraction
+of images whose largest logit (the first, on ties) is at the label's index.
+The model's first output must be the logits [N, classes]. BatchNormalization
+is folded into the preceding Conv/Gemm first, which gives the same numbers
+faster.
+` + dataSpecHelp,
+		example: "\telight eval testdata/vgg8/vgg8_bnfold_op13.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
+			"\t\t--pad 2 --channels 3 --mean 0.21899983286857605 --std 0.3318113684654236 --limit 1000",
+		flags: fs,
+	}
+	c.run = func(ctx context.Context, args []string, stdout io.Writer) error { return runEval(ctx, args, f, stdout) }
+	return c
+}
+
+// evaluation is the result of elight eval; --json prints it.
+type evaluation struct {
+	Top1    float64 `json:"top1"`
+	N       int     `json:"n"`
+	Correct int     `json:"correct"`
+	Model   string  `json:"model"`
+	Data    string  `json:"data"`
+	Split   string  `json:"split"`
+}
+
+func runEval(ctx context.Context, args []string, f evalFlags, stdout io.Writer) error {
+	if len(args) != 1 {
+		return usageError("want exactly one MODEL.onnx argument, got %d", len(args))
+	}
+	if f.batch < 1 {
+		return usageError("--batch %d: want at least 1 image", f.batch)
+	}
+	if f.limit < 0 {
+		return usageError("--limit %d: want a positive number of images (0 for all)", f.limit)
+	}
+	if _, _, err := f.data.preprocess(); err != nil {
+		return err
+	}
+	m, err := onnxio.Read(args[0])
+	if err != nil {
+		return err
+	}
+	if _, err := onnxio.FoldBatchNorm(m); err != nil {
+		return err
+	}
+	in, err := imageInput(m)
+	if err != nil {
+		return err
+	}
+	d, p, err := f.data.open(in)
+	if err != nil {
+		return err
+	}
+	split, err := d.Split(f.split)
+	if err != nil {
+		return err
+	}
+	if f.limit > 0 {
+		split = split.First(f.limit)
+	}
+	if !split.Labeled() {
+		return fmt.Errorf("data %s has no labels to measure accuracy against; give npy:X.npy,Y.npy", d.Spec)
+	}
+	loader, err := data.NewLoader(split, p)
+	if err != nil {
+		return err
+	}
+	res := evaluation{Model: args[0], Data: d.Spec, Split: f.split}
+	nets := map[int]*network.Net{} // one per batch size: the full one and the rest
+	for b := range loader.Batches(f.batch) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("interrupted after %d of %d images", res.N, loader.Len())
+		}
+		x := b.Tensor(in.Name)
+		inputs := map[string]*onnxio.Tensor{in.Name: x}
+		net := nets[b.Len()]
+		if net == nil {
+			if net, err = network.Build(m, inputs, network.Options{}); err != nil {
+				return err
+			}
+			nets[b.Len()] = net
+		}
+		outs, err := net.Run(inputs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		correct, err := countCorrect(outs[0], b, d.Spec, split.Name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		res.Correct += correct
+		res.N += b.Len()
+	}
+	res.Top1 = float64(res.Correct) / float64(res.N)
+	if f.json {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	_, err = fmt.Fprintf(stdout, "top-1 accuracy %.4f (%d of %d images correct; %s, %s)\n", res.Top1, res.Correct, res.N, res.Data, split.Name)
+	return err
+}
+
+// countCorrect counts the rows of logits [N, classes] whose arg-max (the
+// first, on ties) is the batch's label.
+func countCorrect(logits *onnxio.Tensor, b *data.Batch, spec, split string) (int, error) {
+	n := b.Len()
+	if logits.DataType != onnxio.Float || len(logits.Dims) != 2 || logits.Dims[0] != int64(n) || logits.Dims[1] < 1 {
+		return 0, fmt.Errorf("output %q is %v %v; eval wants the logits [%d, classes] as the first output", logits.Name, logits.DataType, logits.Dims, n)
+	}
+	classes := int(logits.Dims[1])
+	correct := 0
+	for i := range n {
+		if label := b.Labels[i]; label >= int64(classes) {
+			return 0, fmt.Errorf("image %d of %s (%s) has label %d, but the model has %d classes", b.Index[i], spec, split, label, classes)
+		}
+		row := logits.Float[i*classes : (i+1)*classes]
+		top := 0
+		for c, v := range row {
+			if v > row[top] {
+				top = c
+			}
+		}
+		if int64(top) == b.Labels[i] {
+			correct++
+		}
+	}
+	return correct, nil
+}
