@@ -119,6 +119,27 @@ type Accuracy struct {
 	Finetuned *float64 `json:"finetuned,omitempty"`
 }
 
+// Finetune records the write-aware fine-tuning run and the writes the
+// quantized pretrained weights needed before it.
+type Finetune struct {
+	Data                string             `json:"data"`
+	Steps               int                `json:"steps"`
+	BatchSize           int                `json:"batch_size"`
+	Lambda              float64            `json:"diff_weight"`
+	Loss                string             `json:"diff_loss"`
+	Reference           string             `json:"diff_ref"`
+	Optimizer           string             `json:"optimizer"`
+	LR                  float64            `json:"lr"`
+	Schedule            string             `json:"lr_schedule"`
+	WeightDecay         float64            `json:"weight_decay"`
+	Distillation        bool               `json:"distillation"`
+	Temperature         float64            `json:"temperature"`
+	Seed                uint64             `json:"seed"`
+	Calibration         int                `json:"calibration,omitempty"`
+	WritesBefore        PerStrategy[int64] `json:"writes_before"`
+	MaxCellWritesBefore PerStrategy[int64] `json:"max_cell_writes_before"`
+}
+
 // Report is the whole report.
 type Report struct {
 	FormatVersion int       `json:"format_version"`
@@ -129,6 +150,7 @@ type Report struct {
 	Layers        []Layer   `json:"layers"`
 	Totals        Totals    `json:"totals"`
 	Accuracy      *Accuracy `json:"accuracy,omitempty"`
+	Finetune      *Finetune `json:"finetune,omitempty"`
 	Notes         []string  `json:"notes,omitempty"`
 }
 

@@ -34,7 +34,7 @@ wear the PCM cells faster.`,
 		example: "\telight diff v1/report.json v2/report.json --fail-on-increase 5",
 		flags:   fs,
 	}
-	c.run = func(ctx context.Context, args []string, stdout io.Writer) error { return runDiff(args, f, stdout) }
+	c.run = func(ctx context.Context, args []string, stdout, _ io.Writer) error { return runDiff(args, f, stdout) }
 	return c
 }
 

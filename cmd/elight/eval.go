@@ -44,7 +44,9 @@ faster.
 			"\t\t--pad 2 --channels 3 --mean 0.21899983286857605 --std 0.3318113684654236 --limit 1000",
 		flags: fs,
 	}
-	c.run = func(ctx context.Context, args []string, stdout io.Writer) error { return runEval(ctx, args, f, stdout) }
+	c.run = func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+		return runEval(ctx, args, f, stdout)
+	}
 	return c
 }
 
@@ -101,30 +103,8 @@ func runEval(ctx context.Context, args []string, f evalFlags, stdout io.Writer) 
 		return err
 	}
 	res := evaluation{Model: args[0], Data: d.Spec, Split: f.split}
-	nets := map[int]*network.Net{} // one per batch size: the full one and the rest
-	for b := range loader.Batches(f.batch) {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("interrupted after %d of %d images", res.N, loader.Len())
-		}
-		x := b.Tensor(in.Name)
-		inputs := map[string]*onnxio.Tensor{in.Name: x}
-		net := nets[b.Len()]
-		if net == nil {
-			if net, err = network.Build(m, inputs, network.Options{}); err != nil {
-				return err
-			}
-			nets[b.Len()] = net
-		}
-		outs, err := net.Run(inputs)
-		if err != nil {
-			return fmt.Errorf("%s: %w", args[0], err)
-		}
-		correct, err := countCorrect(outs[0], b, d.Spec, split.Name)
-		if err != nil {
-			return fmt.Errorf("%s: %w", args[0], err)
-		}
-		res.Correct += correct
-		res.N += b.Len()
+	if res.Correct, res.N, err = countAccuracy(ctx, m, in.Name, loader, f.batch); err != nil {
+		return err
 	}
 	res.Top1 = float64(res.Correct) / float64(res.N)
 	if f.json {
@@ -136,9 +116,39 @@ func runEval(ctx context.Context, args []string, f evalFlags, stdout io.Writer) 
 	return err
 }
 
+// countAccuracy runs m on every image of loader and counts the top-1 hits.
+func countAccuracy(ctx context.Context, m *onnxio.Model, input string, loader *data.Loader, batch int) (correct, n int, err error) {
+	nets := map[int]*network.Net{} // one per batch size: the full one and the rest
+	split := loader.Split()
+	for b := range loader.Batches(batch) {
+		if err := ctx.Err(); err != nil {
+			return 0, 0, fmt.Errorf("interrupted after %d of %d images", n, loader.Len())
+		}
+		inputs := map[string]*onnxio.Tensor{input: b.Tensor(input)}
+		net := nets[b.Len()]
+		if net == nil {
+			if net, err = network.Build(m, inputs, network.Options{}); err != nil {
+				return 0, 0, err
+			}
+			nets[b.Len()] = net
+		}
+		outs, err := net.Run(inputs)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", m.Path, err)
+		}
+		c, err := countCorrect(outs[0], b, split.Name)
+		if err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", m.Path, err)
+		}
+		correct += c
+		n += b.Len()
+	}
+	return correct, n, nil
+}
+
 // countCorrect counts the rows of logits [N, classes] whose arg-max (the
 // first, on ties) is the batch's label.
-func countCorrect(logits *onnxio.Tensor, b *data.Batch, spec, split string) (int, error) {
+func countCorrect(logits *onnxio.Tensor, b *data.Batch, split string) (int, error) {
 	n := b.Len()
 	if logits.DataType != onnxio.Float || len(logits.Dims) != 2 || logits.Dims[0] != int64(n) || logits.Dims[1] < 1 {
 		return 0, fmt.Errorf("output %q is %v %v; eval wants the logits [%d, classes] as the first output", logits.Name, logits.DataType, logits.Dims, n)
@@ -147,7 +157,7 @@ func countCorrect(logits *onnxio.Tensor, b *data.Batch, spec, split string) (int
 	correct := 0
 	for i := range n {
 		if label := b.Labels[i]; label >= int64(classes) {
-			return 0, fmt.Errorf("image %d of %s (%s) has label %d, but the model has %d classes", b.Index[i], spec, split, label, classes)
+			return 0, fmt.Errorf("image %d of the %s split has label %d, but the model has %d classes", b.Index[i], split, label, classes)
 		}
 		row := logits.Float[i*classes : (i+1)*classes]
 		top := 0

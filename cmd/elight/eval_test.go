@@ -212,7 +212,7 @@ func TestEvalBadCommandLines(t *testing.T) {
 		{append([]string{"eval", vgg, "--data", spec, "--split", "all"}, flags...), 1, `has no split "all"; it has test, train`},
 		{[]string{"eval", vgg, "--data", "mnist:/x"}, 1, `unknown format "mnist"`},
 		{[]string{"eval", vgg, "--data", "npy:" + x}, 1, "has no labels to measure accuracy against"},
-		{[]string{"eval", vgg, "--data", "npy:" + x + "," + labels, "--split", "all"}, 1, "image 31 of npy:" + x + "," + labels + " (all) has label 10, but the model has 10 classes"},
+		{[]string{"eval", vgg, "--data", "npy:" + x + "," + labels, "--split", "all"}, 1, "image 31 of the all split has label 10, but the model has 10 classes"},
 		{[]string{"eval", vgg, "--data", "npy:" + x, "--pad", "1"}, 1, "is already preprocessed"},
 		{[]string{"eval", "nothere.onnx", "--data", spec}, 1, "nothere.onnx"},
 	} {

@@ -42,7 +42,9 @@ folded weights.`,
 		example: "\telight inspect testdata/vgg8/vgg8_bn_op13.onnx --block 32",
 		flags:   fs,
 	}
-	c.run = func(ctx context.Context, args []string, stdout io.Writer) error { return runInspect(args, f, stdout) }
+	c.run = func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+		return runInspect(args, f, stdout)
+	}
 	return c
 }
 

@@ -27,7 +27,7 @@ type command struct {
 	long    string
 	example string
 	flags   *pflag.FlagSet
-	run     func(ctx context.Context, args []string, stdout io.Writer) error
+	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // errUsage marks mistakes in how a command was called; they exit with 2.
@@ -77,7 +77,7 @@ func mainWithArgs(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "elight %s: %v; run 'elight help %s' for usage\n", c.name, err, c.name)
 		return 2
 	}
-	if err := c.run(ctx, c.flags.Args(), stdout); err != nil {
+	if err := c.run(ctx, c.flags.Args(), stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "elight %s: %s\n", c.name, oneLine(err))
 		if errors.Is(err, errUsage) {
 			fmt.Fprintf(stderr, "run 'elight help %s' for usage\n", c.name)

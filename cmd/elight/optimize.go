@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/elight-photonic/elight/finetune"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
 	"github.com/elight-photonic/elight/reorder"
@@ -31,6 +33,7 @@ type optimizeFlags struct {
 	strategy   string
 	profile    string
 	quiet      bool
+	tune       tuneFlags
 }
 
 func optimizeCommand() *command {
@@ -47,9 +50,10 @@ func optimizeCommand() *command {
 	fs.StringVar(&f.strategy, "reorder", "cell", "programming order the schedule uses: none, sort, cell, column or block")
 	fs.StringVar(&f.profile, "device-profile", "", "JSON device profile (t_up_us, t_down_us, e_up, e_down, endurance); default: the reference's constants")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on success")
+	f.tune.register(fs)
 	c := &command{
 		name:  "optimize",
-		usage: "MODEL.onnx -o OUT.onnx [--schedule OUT.sched] [--report OUT.json] --no-finetune [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--reorder cell] [--device-profile P.json]",
+		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--reorder cell] [--device-profile P.json]",
 		short: "quantize to PCM levels, reorder programming, and write model, schedule and report",
 		long: `
 Optimize prepares MODEL.onnx for photonic tensor cores. It folds
@@ -70,13 +74,28 @@ It writes three files, all or none:
   OUT.json    the report: per layer and in total, for every strategy
 A table of the report goes to standard output.
 
-Write-aware fine-tuning is not available in this version of elight:
---no-finetune is required.`,
-		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64",
-		flags:   fs,
+Before quantizing, optimize fine-tunes the model on --data: the PCM
+quantizer sits in the forward pass (its gradient passes straight through)
+and lambda (--diff-weight) times ELight's write-aware loss pulls the blocks
+programmed one after another onto a core toward a reference block, so that
+reprogramming needs fewer writes. The task loss is cross-entropy on the
+labels, or, with --distill or unlabeled data, distillation from the float
+model's logits. Top-1 accuracy of the float model, of the quantized model
+before fine-tuning and after it, measured on the test split, and the writes
+before fine-tuning go into the report. With --no-finetune, the pretrained
+weights are quantized as they are (and --data, if given, only measures
+accuracy).
+` + dataSpecHelp + `
+
+Progress goes to standard error as a bar with ETA (--log-json: JSON lines on
+standard output; --quiet: nothing). Ctrl-C stops the run and writes nothing.`,
+		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
+			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
+			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --steps 600 --diff-weight 10 --diff-loss l2 --lr 1e-4",
+		flags: fs,
 	}
-	c.run = func(ctx context.Context, args []string, stdout io.Writer) error {
-		return runOptimize(ctx, args, f, stdout)
+	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+		return runOptimize(ctx, args, &f, stdout, stderr)
 	}
 	return c
 }
@@ -91,8 +110,13 @@ type optimizeConfig struct {
 
 func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
 	var c optimizeConfig
-	if !f.noFinetune {
-		return c, usageError("write-aware fine-tuning is not available in this version; pass --no-finetune to quantize and reorder the pretrained weights")
+	if !f.noFinetune && f.tune.data.spec == "" {
+		return c, usageError("fine-tuning needs --data (the images to train on); or pass --no-finetune to quantize the pretrained weights as they are")
+	}
+	if f.tune.data.spec != "" {
+		if _, _, err := f.tune.data.preprocess(); err != nil {
+			return c, err
+		}
 	}
 	if f.output == "" {
 		return c, usageError("no -o/--output given: name the annotated model to write")
@@ -160,7 +184,7 @@ func sameFile(a, b string) (bool, error) {
 	return errA == nil && errB == nil && os.SameFile(fa, fb), nil
 }
 
-func runOptimize(ctx context.Context, args []string, f optimizeFlags, stdout io.Writer) error {
+func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, stderr io.Writer) error {
 	if len(args) != 1 {
 		return usageError("want exactly one MODEL.onnx argument, got %d", len(args))
 	}
@@ -173,18 +197,71 @@ func runOptimize(ctx context.Context, args []string, f optimizeFlags, stdout io.
 	if err != nil {
 		return err
 	}
-	m, err := onnxio.Parse(source, filepath.Dir(modelPath))
-	if err != nil {
-		return fmt.Errorf("%s: %w", modelPath, err)
+	// Each stage gets its own copy of the model: the float one, the one
+	// quantized before fine-tuning, and the one trained and quantized.
+	load := func() (*onnxio.Model, error) {
+		m, err := onnxio.Parse(source, filepath.Dir(modelPath))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", modelPath, err)
+		}
+		m.Path = modelPath
+		_, err = onnxio.FoldBatchNorm(m)
+		return m, err
 	}
-	m.Path = modelPath
-	if _, err := onnxio.FoldBatchNorm(m); err != nil {
+	m, err := load()
+	if err != nil {
 		return err
+	}
+	var session *tuneSession
+	var acc *report.Accuracy
+	var tuned *report.Finetune
+	var train finetune.Config
+	progressTo := stderr
+	if f.tune.logJSON {
+		progressTo = stdout
+	}
+	if f.tune.data.spec != "" {
+		if session, err = f.tune.openData(m, !f.noFinetune); err != nil {
+			return err
+		}
+		if !f.noFinetune {
+			if train, err = f.tune.trainConfig(cfg.quant, cfg.block, session.train.Len()); err != nil {
+				return err
+			}
+		}
+	}
+	prog := newProgress(progressTo, train.Steps, f.tune.logJSON, f.quiet)
+	if session != nil {
+		acc = &report.Accuracy{Samples: session.eval.Len()}
+		if acc.Float, err = session.accuracy(ctx, m); err != nil {
+			return err
+		}
+		prog.event("accuracy", map[string]any{"model": "float", "top1": acc.Float, "n": acc.Samples})
+	}
+	if !f.noFinetune {
+		if tuned, acc.Quantized, err = finetuneModel(ctx, &f.tune, cfg, train, session, m, load, prog); err != nil {
+			return err
+		}
 	}
 	rep, sched, err := optimizeLayers(ctx, m, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: %w", modelPath, err)
 	}
+	if acc != nil {
+		q, err := session.accuracy(ctx, m)
+		if err != nil {
+			return err
+		}
+		if tuned != nil {
+			acc.Finetuned = &q
+			prog.event("accuracy", map[string]any{"model": "fine-tuned, quantized", "top1": q, "n": acc.Samples})
+		} else {
+			acc.Quantized = q
+			prog.event("accuracy", map[string]any{"model": "quantized", "top1": q, "n": acc.Samples})
+		}
+	}
+	rep.Accuracy, rep.Finetune = acc, tuned
+	rep.Config.Finetune = tuned != nil
 	rep.Model = modelPath
 	rep.ModelSHA256 = digest(source)
 	sched.Header.Model = rep.ModelSHA256
@@ -209,7 +286,9 @@ func runOptimize(ctx context.Context, args []string, f optimizeFlags, stdout io.
 	if err := onnxio.WriteFilesAtomic(files, modelPath); err != nil {
 		return err
 	}
-	if f.quiet {
+	chosen, _ := rep.Totals.Writes.Get(rep.Strategy)
+	prog.event("written", map[string]any{"model": f.output, "schedule": f.schedule, "report": f.report, "strategy": rep.Strategy, "writes": chosen})
+	if f.quiet || f.tune.logJSON {
 		return nil
 	}
 	if err := rep.WriteTable(stdout); err != nil {
@@ -217,6 +296,34 @@ func runOptimize(ctx context.Context, args []string, f optimizeFlags, stdout io.
 	}
 	fmt.Fprintf(stdout, "wrote %s, %s, %s\n", f.output, f.schedule, f.report)
 	return nil
+}
+
+// finetuneModel measures the quantized pretrained model (its writes and
+// accuracy, for the report), then trains m in place.
+func finetuneModel(ctx context.Context, f *tuneFlags, cfg optimizeConfig, train finetune.Config, session *tuneSession,
+	m *onnxio.Model, load func() (*onnxio.Model, error), prog *progress) (*report.Finetune, float64, error) {
+	before, err := load()
+	if err != nil {
+		return nil, 0, err
+	}
+	beforeReport, _, err := optimizeLayers(ctx, before, cfg)
+	if err != nil {
+		return nil, 0, err
+	}
+	quantized, err := session.accuracy(ctx, before)
+	if err != nil {
+		return nil, 0, err
+	}
+	prog.event("accuracy", map[string]any{"model": "quantized before fine-tuning", "top1": quantized, "n": session.eval.Len()})
+	st := session.stream(f.data.seed, f.distill)
+	defer st.close()
+	if err := finetune.Train(ctx, m, st, train, prog.step); err != nil {
+		if errors.Is(err, finetune.ErrInterrupted) {
+			return nil, 0, fmt.Errorf("interrupted during fine-tuning; nothing written")
+		}
+		return nil, 0, err
+	}
+	return finetuneSummary(f, train, session.dataset.Spec, beforeReport), quantized, nil
 }
 
 // optimizeLayers quantizes every photonic layer of m in place (m's weights

@@ -39,7 +39,9 @@ arg-max of each row for a [N, classes] output).`,
 		example: "\telight run testdata/vgg8/vgg8_bnfold_op13.onnx --input testdata/vgg8/input.npy --output logits.npy",
 		flags:   fs,
 	}
-	c.run = func(ctx context.Context, args []string, stdout io.Writer) error { return runRun(ctx, args, f, stdout) }
+	c.run = func(ctx context.Context, args []string, stdout, _ io.Writer) error {
+		return runRun(ctx, args, f, stdout)
+	}
 	return c
 }
 

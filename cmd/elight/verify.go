@@ -49,7 +49,7 @@ It exits with status 0 only if every check passes.`,
 		example: "\telight verify vgg8_q.onnx vgg8_q.sched --report vgg8_q.report.json",
 		flags:   fs,
 	}
-	c.run = func(ctx context.Context, args []string, stdout io.Writer) error { return runVerify(args, f, stdout) }
+	c.run = func(ctx context.Context, args []string, stdout, _ io.Writer) error { return runVerify(args, f, stdout) }
 	return c
 }
 
