@@ -1,38 +1,133 @@
 package network
 
 import (
+	"math"
 	"math/rand"
+	"runtime"
 	"testing"
 
 	"github.com/elight-photonic/elight/onnxio"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
 )
 
-// BenchmarkForwardVGG8 times the forward pass of the testdata VGG8 (32x32
-// inputs, batch 32) and reports images per second. The same figure for
-// onnxruntime-node comes from
-//
-//	node testdata/ort/bench.js testdata/vgg8/vgg8_bnfold_op13.onnx 32
-func BenchmarkForwardVGG8(b *testing.B) {
-	const batch = 32
-	m, err := onnxio.Read("../../testdata/vgg8/vgg8_bnfold_op13.onnx")
+// The VGG8 benchmarks time the testdata VGG8 (BatchNorm folded, 32x32
+// inputs, batch 32) and report images per second. bench/compare.sh runs them
+// next to onnxruntime-node (forward) and PyTorch (forward and training step)
+// on the same machine and prints the ratios.
+const (
+	vgg8Model   = "../../testdata/vgg8/vgg8_bnfold_op13.onnx"
+	vgg8Batch   = 32
+	vgg8Classes = 10
+)
+
+// vgg8Inputs reads the VGG8 export and makes a fixed pseudo-random batch.
+func vgg8Inputs(b *testing.B) (*onnxio.Model, map[string]*onnxio.Tensor) {
+	m, err := onnxio.Read(vgg8Model)
 	if err != nil {
 		b.Fatal(err)
 	}
 	rng := rand.New(rand.NewSource(1))
-	x := &onnxio.Tensor{DataType: onnxio.Float, Dims: []int64{batch, 3, 32, 32}, Float: make([]float32, batch*3*32*32)}
+	x := &onnxio.Tensor{DataType: onnxio.Float, Dims: []int64{vgg8Batch, 3, 32, 32}, Float: make([]float32, vgg8Batch*3*32*32)}
 	for i := range x.Float {
 		x.Float[i] = rng.Float32() - 0.5
 	}
-	inputs := map[string]*onnxio.Tensor{m.Graph.Inputs[0].Name: x}
+	return m, map[string]*onnxio.Tensor{m.Graph.Inputs[0].Name: x}
+}
+
+// BenchmarkForwardVGG8 times Net.Run, the forward pass `elight run` does.
+// The same figure for onnxruntime-node comes from
+//
+//	node testdata/ort/bench.js testdata/vgg8/vgg8_bnfold_op13.onnx 32
+func BenchmarkForwardVGG8(b *testing.B) {
+	m, inputs := vgg8Inputs(b)
 	net, err := Build(m, inputs, Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
+	if _, err := net.Run(inputs); err != nil { // warm-up: builds the tape machine
+		b.Fatal(err)
+	}
+	b.Logf("BLAS: %s; GOMAXPROCS %d", BLASInfo(), runtime.GOMAXPROCS(0))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := net.Run(inputs); err != nil {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+	b.ReportMetric(float64(vgg8Batch*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// BenchmarkTrainStepVGG8 times one SGD step: forward, softmax cross-entropy
+// against fixed labels, backward to every parameter, and the update. The
+// PyTorch figure comes from bench/torch_step.py.
+func BenchmarkTrainStepVGG8(b *testing.B) {
+	m, inputs := vgg8Inputs(b)
+	net, err := Build(m, inputs, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loss, err := crossEntropy(net.Outputs[0], vgg8Labels())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := G.Grad(loss, net.Params...); err != nil {
+		b.Fatal(err)
+	}
+	if err := net.bind(inputs); err != nil {
+		b.Fatal(err)
+	}
+	vm := G.NewTapeMachine(net.Graph, G.BindDualValues(net.Params...))
+	defer vm.Close()
+	solver := G.NewVanillaSolver(G.WithLearnRate(1e-3))
+	step := func() {
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			b.Fatal(err)
+		}
+		if err := solver.Step(G.NodesToValueGrads(net.Params)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step() // warm-up
+	first := loss.Value().Data().(float32)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		step()
+	}
+	b.StopTimer()
+	last := loss.Value().Data().(float32)
+	if math.IsNaN(float64(last)) || last >= first {
+		b.Fatalf("loss went from %g to %g in %d SGD steps; it should fall", first, last, b.N)
+	}
+	b.ReportMetric(float64(vgg8Batch*b.N)/b.Elapsed().Seconds(), "images/s")
+}
+
+// vgg8Labels is a fixed one-hot label batch: image i has class i mod 10.
+func vgg8Labels() *tensor.Dense {
+	onehot := make([]float32, vgg8Batch*vgg8Classes)
+	for i := 0; i < vgg8Batch; i++ {
+		onehot[i*vgg8Classes+i%vgg8Classes] = 1
+	}
+	return tensor.New(tensor.WithShape(vgg8Batch, vgg8Classes), tensor.WithBacking(onehot))
+}
+
+// crossEntropy is the mean softmax cross-entropy of logits [N, K] against
+// one-hot labels [N, K], in gorgonia operators.
+func crossEntropy(logits *G.Node, labels *tensor.Dense) (*G.Node, error) {
+	g := logits.Graph()
+	target := G.NewTensor(g, tensor.Float32, 2, G.WithShape(labels.Shape()...), G.WithValue(labels), G.WithName("labels"))
+	logp, err := G.LogSoftMax(logits)
+	if err != nil {
+		return nil, err
+	}
+	picked, err := G.HadamardProd(logp, target)
+	if err != nil {
+		return nil, err
+	}
+	sum, err := G.Sum(picked)
+	if err != nil {
+		return nil, err
+	}
+	return G.Div(sum, G.NewConstant(float32(-labels.Shape()[0])))
 }

@@ -37,7 +37,9 @@ type Options struct {
 }
 
 // Net is an ONNX graph built as a gorgonia expression graph for one set of
-// input shapes.
+// input shapes. Its kernels reuse their output buffers from pass to pass, so
+// a node's Value holds until the next run of any machine over the graph (Run
+// returns copies), and a Net runs one pass at a time.
 type Net struct {
 	Graph *G.ExprGraph
 
@@ -73,6 +75,11 @@ type builder struct {
 	node   *onnxio.Node // the node being built, for error messages
 	net    *Net
 	params map[string]*G.Node
+
+	// consumers lists the nodes that read each tensor; fused holds the
+	// nodes another node's kernel computes (a Relu after a Conv).
+	consumers map[string][]*onnxio.Node
+	fused     map[*onnxio.Node]bool
 }
 
 // Build builds the model's graph for the given inputs. Every graph input must
@@ -86,12 +93,22 @@ func Build(m *onnxio.Model, inputs map[string]*onnxio.Tensor, opts Options) (net
 			m.Path, m.Opset, MinOpset, MaxOpset)
 	}
 	b := &builder{
-		model:  m,
-		opts:   opts,
-		g:      G.NewGraph(),
-		values: map[string]*value{},
-		net:    &Net{},
-		params: map[string]*G.Node{},
+		model:     m,
+		opts:      opts,
+		g:         G.NewGraph(),
+		values:    map[string]*value{},
+		net:       &Net{},
+		params:    map[string]*G.Node{},
+		consumers: map[string][]*onnxio.Node{},
+		fused:     map[*onnxio.Node]bool{},
+	}
+	for _, n := range m.Graph.Nodes {
+		for _, in := range n.Inputs {
+			b.consumers[in] = append(b.consumers[in], n)
+		}
+	}
+	for _, out := range m.Graph.Outputs {
+		b.consumers[out.Name] = append(b.consumers[out.Name], nil) // read from outside
 	}
 	b.net.Graph = b.g
 	for name, t := range m.Graph.Initializers {
@@ -143,7 +160,7 @@ func (b *builder) bindInputs(inputs map[string]*onnxio.Tensor) error {
 			b.values[in.Name] = &value{shape: shape, konst: t}
 			continue
 		}
-		node := G.NewTensor(b.g, tensor.Float32, len(runtimeShape(shape)), G.WithShape(runtimeShape(shape)...), G.WithName("input:"+in.Name))
+		node := G.NewTensor(b.g, tensor.Float32, len(runtimeShape(shape)), G.WithShape(runtimeShape(shape)...), G.WithName(inputPrefix+in.Name))
 		b.values[in.Name] = &value{shape: shape, node: node}
 		b.net.Inputs = append(b.net.Inputs, node)
 		b.net.InputNames = append(b.net.InputNames, in.Name)
@@ -233,6 +250,20 @@ func SupportedOps() []string {
 	return ops
 }
 
+// fuse returns the node that alone reads output i of n, if it is an opType
+// node, and marks it as computed by n's kernel.
+func (b *builder) fuse(n *onnxio.Node, i int, opType string) bool {
+	if i >= len(n.Outputs) {
+		return false
+	}
+	readers := b.consumers[n.Outputs[i]]
+	if len(readers) != 1 || readers[0] == nil || readers[0].OpType != opType {
+		return false
+	}
+	b.fused[readers[0]] = true
+	return true
+}
+
 // runtime returns the float32 gorgonia node of v, turning a build-time value
 // into a graph node on first use. Float initializers become named tensors
 // (the trainable parameters); other known values become constants.
@@ -267,7 +298,7 @@ func (b *builder) runtime(name string, v *value) (*G.Node, error) {
 	// a graph tensor with a value, not G.NewConstant: constants belong to no
 	// graph until combined with a node that does, which fails for
 	// operators whose inputs are all constants.
-	v.node = G.NewTensor(b.g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName("const:"+name),
+	v.node = G.NewTensor(b.g, tensor.Float32, len(shape), G.WithShape(shape...), G.WithName(constPrefix+name),
 		G.WithValue(tensor.New(tensor.WithShape(shape...), tensor.WithBacking(backing))))
 	return v.node, nil
 }

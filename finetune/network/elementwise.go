@@ -141,12 +141,47 @@ func reduceGrad(grad *G.Node, m indexMap, input *G.Node, sign float32) (*G.Node,
 }
 
 func buildRelu(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
+	if b.fused[n] {
+		return ins[:1], nil // the Conv before has applied it
+	}
 	x, err := b.in(ins, 0)
 	if err != nil {
 		return nil, err
 	}
-	out, err := G.Rectify(x)
+	out, err := reluNode(x)
 	return []*value{{shape: ins[0].shape, node: out}}, err
+}
+
+// reluNode is max(x, 0); its gradient passes where the output is positive,
+// as PyTorch's does.
+func reluNode(x *G.Node) (*G.Node, error) {
+	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+		dx, err := reluGradNode(output, grad)
+		return G.Nodes{dx}, err
+	}
+	return filling(applyKernel("Relu", x.Shape(), func(out []float32, in [][]float32) {
+		x := in[0]
+		parallel(len(out), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				out[i] = max(x[i], 0)
+			}
+		})
+	}, backward, x))
+}
+
+// reluGradNode passes grad where the ReLU output y is positive.
+func reluGradNode(y, grad *G.Node) (*G.Node, error) {
+	return filling(applyKernel("ReluGrad", y.Shape(), func(out []float32, in [][]float32) {
+		y, dy := in[0], in[1]
+		parallel(len(out), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				// y >= +0, so y > 0 where its bits are not zero; masking
+				// the bits avoids a branch taken at random
+				u := math.Float32bits(y[i])
+				out[i] = math.Float32frombits(math.Float32bits(dy[i]) & -((u | -u) >> 31))
+			}
+		})
+	}, nil, y, grad))
 }
 
 // pointwise builds a differentiable element-wise kernel from f and its
@@ -157,19 +192,23 @@ func (b *builder) pointwise(ins []*value, name string, f func(x float32) float32
 		return nil, err
 	}
 	forward := func(out []float32, in [][]float32) {
-		for i, v := range in[0] {
-			out[i] = f(v)
-		}
+		parallel(len(out), 4, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				out[i] = f(in[0][i])
+			}
+		})
 	}
 	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		dx, err := applyKernel(name+"Grad", inputs[0].Shape(), func(out []float32, in [][]float32) {
-			for i := range out {
-				out[i] = in[2][i] * df(in[0][i], in[1][i])
-			}
+			parallel(len(out), 4, func(lo, hi int) {
+				for i := lo; i < hi; i++ {
+					out[i] = in[2][i] * df(in[0][i], in[1][i])
+				}
+			})
 		}, nil, inputs[0], output, grad)
 		return G.Nodes{dx}, err
 	}
-	out, err := applyKernel(name, x.Shape(), forward, backward, x)
+	out, err := filling(applyKernel(name, x.Shape(), forward, backward, x))
 	return []*value{{shape: ins[0].shape, node: out}}, err
 }
 

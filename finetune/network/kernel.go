@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/fnv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/chewxy/hm"
@@ -22,6 +23,13 @@ type kernel struct {
 	inShapes []tensor.Shape
 	outShape tensor.Shape
 	forward  func(out []float32, in [][]float32)
+	wrt      []bool // inputs with a gradient: not the network's data inputs or constants
+
+	// out is the output buffer, reused from pass to pass. It is cleared
+	// before forward runs, since gradient kernels accumulate into it,
+	// unless fills says forward writes every element.
+	out   []float32
+	fills bool
 
 	// backward returns one gradient node per input (nil where an input has
 	// none). A kernel without it is not differentiable; gorgonia then
@@ -43,6 +51,7 @@ func applyKernel(name string, outShape tensor.Shape, forward func(out []float32,
 	}
 	for _, in := range inputs {
 		k.inShapes = append(k.inShapes, in.Shape().Clone())
+		k.wrt = append(k.wrt, backward != nil && !isDataInput(in))
 	}
 	return G.ApplyOp(k, inputs...)
 }
@@ -70,7 +79,7 @@ func (k *kernel) Do(values ...G.Value) (G.Value, error) {
 	}
 	in := make([][]float32, len(values))
 	for i, v := range values {
-		data, err := float32Data(v)
+		data, err := Float32s(v)
 		if err != nil {
 			return nil, fmt.Errorf("%s: input %d: %w", k.name, i, err)
 		}
@@ -79,14 +88,41 @@ func (k *kernel) Do(values ...G.Value) (G.Value, error) {
 		}
 		in[i] = data
 	}
-	out := make([]float32, k.outShape.TotalSize())
-	k.forward(out, in)
-	return tensor.New(tensor.WithShape(k.outShape.Clone()...), tensor.WithBacking(out)), nil
+	if k.out == nil {
+		k.out = make([]float32, k.outShape.TotalSize())
+	} else if !k.fills {
+		parallel(len(k.out), 1, func(lo, hi int) { clear(k.out[lo:hi]) })
+	}
+	k.forward(k.out, in)
+	// a fresh tensor header every pass: gorgonia reshapes values in place
+	return tensor.New(tensor.WithShape(k.outShape.Clone()...), tensor.WithBacking(k.out)), nil
 }
 
-// float32Data returns the elements of a gorgonia value in row-major order,
+// filling marks the kernel that computes n as writing every output element,
+// so that its buffer need not be cleared before each pass.
+func filling(n *G.Node, err error) (*G.Node, error) {
+	if err == nil {
+		n.Op().(*kernel).fills = true
+	}
+	return n, err
+}
+
+// Name prefixes of the leaves Build makes for graph inputs and constants.
+const (
+	inputPrefix = "input:"
+	constPrefix = "const:"
+)
+
+// isDataInput reports a leaf that is never trained: a graph input or a
+// constant. Kernels compute no gradient for it; the input gradient of a
+// network's first Conv would cost as much as the layer.
+func isDataInput(n *G.Node) bool {
+	return n.Op() == nil && (strings.HasPrefix(n.Name(), inputPrefix) || strings.HasPrefix(n.Name(), constPrefix))
+}
+
+// Float32s returns the elements of a float32 gorgonia value in row-major order,
 // copying only when the value is a strided view.
-func float32Data(v G.Value) ([]float32, error) {
+func Float32s(v G.Value) ([]float32, error) {
 	d, ok := v.(*tensor.Dense)
 	if !ok {
 		return nil, fmt.Errorf("value of type %T is not a dense tensor", v)
@@ -117,11 +153,10 @@ func (k *kernel) Hashcode() uint32 {
 // DiffWRT and SymDiff make every kernel a gorgonia.SDOp; kernels without a
 // backward function refuse to be differentiated.
 func (k *kernel) DiffWRT(n int) []bool {
-	wrt := make([]bool, n)
-	for i := range wrt {
-		wrt[i] = k.backward != nil
+	if n != len(k.wrt) {
+		return make([]bool, n)
 	}
-	return wrt
+	return append([]bool(nil), k.wrt...)
 }
 
 func (k *kernel) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {

@@ -52,38 +52,26 @@ func buildConv(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	pad := []int{win.begin[0], win.begin[1]}
-	if win.begin[0] != win.end[0] || win.begin[1] != win.end[1] {
-		// gorgonia's convolution pads symmetrically; pad explicitly first.
-		padded := append([]int(nil), xShape...)
-		pads := []int{0, 0, win.begin[0], win.begin[1], 0, 0, win.end[0], win.end[1]}
-		if x, err = padNode(x, xShape, pads, padConstant, 0); err != nil {
+	var bias *G.Node
+	if len(ins) > 2 && ins[2] != nil {
+		if numElements(ins[2].shape) != wShape[0] {
+			return nil, fmt.Errorf("bias has shape %v, want [%d]", ins[2].shape, wShape[0])
+		}
+		if bias, err = b.in(ins, 2); err != nil {
 			return nil, err
 		}
-		padded[2] += win.begin[0] + win.end[0]
-		padded[3] += win.begin[1] + win.end[1]
-		pad = []int{0, 0}
+		if bias, err = reshapeTo(bias, []int{wShape[0]}); err != nil {
+			return nil, err
+		}
 	}
-	y, err := G.Conv2d(x, w, tensor.Shape(kernel), pad, win.strides, win.dilations)
+	cv := newConvolution(xShape, wShape, win)
+	// a Relu that alone reads the output is applied in the same pass
+	cv.relu = b.fuse(n, 0, "Relu")
+	y, err := convNode(cv, x, w, bias)
 	if err != nil {
 		return nil, err
 	}
 	outShape := []int{xShape[0], wShape[0], win.out[0], win.out[1]}
-	if !runtimeShape(outShape).Eq(y.Shape()) {
-		return nil, fmt.Errorf("internal error: convolution output %v, expected %v", y.Shape(), outShape)
-	}
-	if len(ins) > 2 && ins[2] != nil {
-		bias, err := b.in(ins, 2)
-		if err != nil {
-			return nil, err
-		}
-		if numElements(ins[2].shape) != wShape[0] {
-			return nil, fmt.Errorf("bias has shape %v, want [%d]", ins[2].shape, wShape[0])
-		}
-		if y, err = addChannelBias(y, bias); err != nil {
-			return nil, err
-		}
-	}
 	return []*value{{shape: outShape, node: y}}, nil
 }
 
@@ -102,19 +90,30 @@ func addChannelBias(x, bias *G.Node) (*G.Node, error) {
 		}
 	}
 	backward := func(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-		db, err := applyKernel("ChannelBiasGrad", inputs[1].Shape(), func(out []float32, in [][]float32) {
-			g := in[0]
-			for i := 0; i < len(g); i += inner {
-				var sum float32
-				for _, v := range g[i : i+inner] {
-					sum += v
-				}
-				out[(i/inner)%channels] += sum
-			}
-		}, nil, grad)
+		db, err := channelSumNode(grad, inputs[1].Shape())
 		return G.Nodes{grad, db}, err
 	}
 	return applyKernel("ChannelBias", shape, forward, backward, x, bias)
+}
+
+// channelSumNode sums x [N, C, ...] over every axis but the channels into
+// shape (C elements): the gradient of a per-channel bias.
+func channelSumNode(x *G.Node, shape tensor.Shape) (*G.Node, error) {
+	channels, inner := x.Shape()[1], numElements(x.Shape()[2:])
+	return filling(applyKernel("ChannelSum", shape, func(out []float32, in [][]float32) {
+		g := in[0]
+		parallel(channels, len(g)/channels, func(lo, hi int) {
+			for c := lo; c < hi; c++ {
+				var sum float32
+				for i := c * inner; i < len(g); i += channels * inner {
+					for _, v := range g[i : i+inner] {
+						sum += v
+					}
+				}
+				out[c] = sum
+			}
+		})
+	}, nil, x))
 }
 
 func buildGemm(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {

@@ -81,4 +81,3 @@ func runOne(t testing.TB, m *onnxio.Model, x *onnxio.Tensor) *onnxio.Tensor {
 	}
 	return outs[0]
 }
-

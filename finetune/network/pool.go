@@ -129,18 +129,153 @@ func poolOutShape(shape []int, w *window) []int {
 	return append(out, w.out...)
 }
 
-// visit calls f for each input element of the window at output (oh, ow).
-func (w *window) visit(h, wd, oh, ow int, f func(i int)) {
-	for kh := 0; kh < w.kernel[0]; kh++ {
-		ih := oh*w.strides[0] - w.begin[0] + kh*w.dilations[0]
-		if ih < 0 || ih >= h {
-			continue
-		}
-		for kw := 0; kw < w.kernel[1]; kw++ {
-			iw := ow*w.strides[1] - w.begin[1] + kw*w.dilations[1]
-			if iw >= 0 && iw < wd {
-				f(ih*wd + iw)
+// pool2d is the geometry of a 2-D pooling over planes of h x wd cells: for
+// every output row and column, the kernel taps that fall inside the input.
+type pool2d struct {
+	*window
+	planes, h, wd int
+	rows, cols    []tapRange // by output row, output column
+
+	// halves marks the common 2x2 window with stride 2 that never leaves
+	// the input, which has its own loops.
+	halves bool
+}
+
+// tapRange is the run of kernel taps [lo, hi) along one axis that lie
+// inside the input at one output position; input index start + k*dilation.
+type tapRange struct{ lo, hi, start int }
+
+func newPool2d(w *window, planes, h, wd int) *pool2d {
+	p := &pool2d{window: w, planes: planes, h: h, wd: wd}
+	p.rows = w.tapRanges(0, h)
+	p.cols = w.tapRanges(1, wd)
+	p.halves = true
+	for d, size := range []int{h, wd} {
+		p.halves = p.halves && w.kernel[d] == 2 && w.strides[d] == 2 && w.dilations[d] == 1 &&
+			w.begin[d] == 0 && 2*w.out[d] <= size
+	}
+	return p
+}
+
+func (w *window) tapRanges(d, size int) []tapRange {
+	ranges := make([]tapRange, w.out[d])
+	for o := range ranges {
+		start := o*w.strides[d] - w.begin[d]
+		r := tapRange{lo: w.kernel[d], hi: w.kernel[d], start: start}
+		for k := 0; k < w.kernel[d]; k++ {
+			if i := start + k*w.dilations[d]; i >= 0 && i < size {
+				r.lo, r.hi = min(r.lo, k), k+1
 			}
+		}
+		ranges[o] = r
+	}
+	return ranges
+}
+
+// cells is the number of input cells in the window at output (oh, ow).
+func (p *pool2d) cells(oh, ow int) int {
+	return (p.rows[oh].hi - p.rows[oh].lo) * (p.cols[ow].hi - p.cols[ow].lo)
+}
+
+// eachPlane splits the planes (the channels of every image) among the
+// goroutines; inPlane and outPlane select a plane's cells.
+func (p *pool2d) eachPlane(f func(lo, hi int)) {
+	parallel(p.planes, p.h*p.wd+p.out[0]*p.out[1]*p.kernel[0]*p.kernel[1], f)
+}
+
+func (p *pool2d) inPlane(s []float32, q int) []float32 {
+	return s[q*p.h*p.wd : (q+1)*p.h*p.wd]
+}
+
+func (p *pool2d) outPlane(s []float32, q int) []float32 {
+	size := len(p.rows) * len(p.cols)
+	return s[q*size : (q+1)*size]
+}
+
+// maxRow sets y[ow] to the largest cell of the window at output (oh, ow),
+// or -Inf for a window outside the input.
+func (p *pool2d) maxRow(plane []float32, oh int, y []float32) {
+	if p.halves {
+		row, wd := plane[2*oh*p.wd:], p.wd
+		for ow := range y[:len(p.cols)] {
+			i := 2 * ow
+			y[ow] = max(max(row[i], row[i+1]), max(row[wd+i], row[wd+i+1]))
+		}
+		return
+	}
+	r, dh, dw := p.rows[oh], p.dilations[0], p.dilations[1]
+	for ow, c := range p.cols {
+		best := float32(math.Inf(-1))
+		for kh := r.lo; kh < r.hi; kh++ {
+			line := plane[(r.start+kh*dh)*p.wd:]
+			for kw := c.lo; kw < c.hi; kw++ {
+				best = max(best, line[c.start+kw*dw])
+			}
+		}
+		y[ow] = best
+	}
+}
+
+// maxGradRow adds dy[ow] to the cell the window at output (oh, ow) took:
+// the first one that holds its maximum y[ow]. The taps are scanned from the
+// last and compared as bits, so that the search compiles to conditional
+// moves rather than branches, which would be taken at random.
+func (p *pool2d) maxGradRow(plane, dx []float32, oh int, y, dy []float32) {
+	if p.halves {
+		wd := p.wd
+		for ow := range y[:len(p.cols)] {
+			i, want := 2*oh*wd+2*ow, math.Float32bits(y[ow])
+			at := wd + 1 // offset in the window; the first match wins
+			at ^= (wd ^ at) & equalMask(math.Float32bits(plane[i+wd]), want)
+			at ^= (1 ^ at) & equalMask(math.Float32bits(plane[i+1]), want)
+			at &^= equalMask(math.Float32bits(plane[i]), want)
+			dx[i+at] += dy[ow]
+		}
+		return
+	}
+	r, dh, dw := p.rows[oh], p.dilations[0], p.dilations[1]
+	for ow, c := range p.cols {
+		at, want := -1, math.Float32bits(y[ow])
+		for kh := r.hi - 1; kh >= r.lo; kh-- {
+			line := (r.start+kh*dh)*p.wd + c.start
+			for kw := c.hi - 1; kw >= c.lo; kw-- {
+				if math.Float32bits(plane[line+kw*dw]) == want {
+					at = line + kw*dw
+				}
+			}
+		}
+		if at >= 0 {
+			dx[at] += dy[ow]
+		}
+	}
+}
+
+// equalMask is -1 (every bit set) when a == b, else 0.
+func equalMask(a, b uint32) int {
+	d := a ^ b
+	return int((d|-d)>>31) - 1
+}
+
+// sum adds the cells of the window at output (oh, ow).
+func (p *pool2d) sum(plane []float32, oh, ow int) float32 {
+	r, c := p.rows[oh], p.cols[ow]
+	var sum float32
+	for kh := r.lo; kh < r.hi; kh++ {
+		line := plane[(r.start+kh*p.dilations[0])*p.wd:]
+		for kw := c.lo; kw < c.hi; kw++ {
+			sum += line[c.start+kw*p.dilations[1]]
+		}
+	}
+	return sum
+}
+
+// spread adds g to every cell of the window at output (oh, ow).
+func (p *pool2d) spread(plane []float32, oh, ow int, g float32) {
+	r, c := p.rows[oh], p.cols[ow]
+	for kh := r.lo; kh < r.hi; kh++ {
+		line := plane[(r.start+kh*p.dilations[0])*p.wd:]
+		for kw := c.lo; kw < c.hi; kw++ {
+			line[c.start+kw*p.dilations[1]] += g
 		}
 	}
 }
@@ -158,48 +293,33 @@ func buildMaxPool(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	outPlane := w.out[0] * w.out[1]
-	// argmax finds, for every output element, the input element it takes.
-	argmax := func(x []float32, at func(o, i int)) {
-		for p := 0; p < planes; p++ {
-			plane := x[p*h*wd : (p+1)*h*wd]
-			for oh := 0; oh < w.out[0]; oh++ {
-				for ow := 0; ow < w.out[1]; ow++ {
-					best, bestAt := float32(math.Inf(-1)), -1
-					w.visit(h, wd, oh, ow, func(i int) {
-						if plane[i] > best || bestAt < 0 {
-							best, bestAt = plane[i], i
-						}
-					})
-					if bestAt >= 0 {
-						bestAt += p * h * wd
-					}
-					at(p*outPlane+oh*w.out[1]+ow, bestAt)
-				}
-			}
-		}
-	}
+	p := newPool2d(w, planes, h, wd)
 	forward := func(out []float32, in [][]float32) {
-		argmax(in[0], func(o, i int) {
-			if i < 0 {
-				out[o] = float32(math.Inf(-1))
-			} else {
-				out[o] = in[0][i]
+		p.eachPlane(func(lo, hi int) {
+			for q := lo; q < hi; q++ {
+				x, y := p.inPlane(in[0], q), p.outPlane(out, q)
+				for oh := range p.rows {
+					p.maxRow(x, oh, y[oh*len(p.cols):])
+				}
 			}
 		})
 	}
-	backward := func(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		dx, err := applyKernel("MaxPoolGrad", inputs[0].Shape(), func(out []float32, in [][]float32) {
-			argmax(in[0], func(o, i int) {
-				if i >= 0 {
-					out[i] += in[1][o]
+			p.eachPlane(func(lo, hi int) {
+				for q := lo; q < hi; q++ {
+					x, dx, y, dy := p.inPlane(in[0], q), p.inPlane(out, q), p.outPlane(in[1], q), p.outPlane(in[2], q)
+					for oh := range p.rows {
+						row := oh * len(p.cols)
+						p.maxGradRow(x, dx, oh, y[row:], dy[row:])
+					}
 				}
 			})
-		}, nil, inputs[0], grad)
+		}, nil, inputs[0], output, grad)
 		return G.Nodes{dx}, err
 	}
 	outShape := poolOutShape(shape, w)
-	y, err := applyKernel(fmt.Sprintf("MaxPool%v", w.kernel), runtimeShape(outShape), forward, backward, x)
+	y, err := filling(applyKernel(fmt.Sprintf("MaxPool%v", w.kernel), runtimeShape(outShape), forward, backward, x))
 	return []*value{{shape: outShape, node: y}}, err
 }
 
@@ -213,47 +333,52 @@ func buildAveragePool(b *builder, n *onnxio.Node, ins []*value) ([]*value, error
 	if err != nil {
 		return nil, err
 	}
+	p := newPool2d(w, planes, h, wd)
 	includePad := n.AttrInt("count_include_pad", 0) == 1
-	outPlane := w.out[0] * w.out[1]
 	// divisor counts the window's cells inside the input, or inside the
 	// padded input when padding counts; cells past the padding, which
 	// ceil_mode can add, never count.
-	divisor := make([]float32, outPlane)
-	for oh := 0; oh < w.out[0]; oh++ {
-		for ow := 0; ow < w.out[1]; ow++ {
-			count := 0
+	divisor := make([]float32, len(p.rows)*len(p.cols))
+	for oh := range p.rows {
+		for ow := range p.cols {
+			count := p.cells(oh, ow)
 			if includePad {
 				count = w.paddedCount(0, oh, h) * w.paddedCount(1, ow, wd)
-			} else {
-				w.visit(h, wd, oh, ow, func(int) { count++ })
 			}
-			divisor[oh*w.out[1]+ow] = float32(max(count, 1))
+			divisor[oh*len(p.cols)+ow] = float32(max(count, 1))
 		}
 	}
 	forward := func(out []float32, in [][]float32) {
-		for p := 0; p < planes; p++ {
-			plane := in[0][p*h*wd : (p+1)*h*wd]
-			for o := 0; o < outPlane; o++ {
-				var sum float32
-				w.visit(h, wd, o/w.out[1], o%w.out[1], func(i int) { sum += plane[i] })
-				out[p*outPlane+o] = sum / divisor[o]
+		p.eachPlane(func(lo, hi int) {
+			for q := lo; q < hi; q++ {
+				x, y := p.inPlane(in[0], q), p.outPlane(out, q)
+				for oh := range p.rows {
+					for ow := range p.cols {
+						o := oh*len(p.cols) + ow
+						y[o] = p.sum(x, oh, ow) / divisor[o]
+					}
+				}
 			}
-		}
+		})
 	}
 	backward := func(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 		dx, err := applyKernel("AveragePoolGrad", inputs[0].Shape(), func(out []float32, in [][]float32) {
-			for p := 0; p < planes; p++ {
-				plane := out[p*h*wd : (p+1)*h*wd]
-				for o := 0; o < outPlane; o++ {
-					g := in[0][p*outPlane+o] / divisor[o]
-					w.visit(h, wd, o/w.out[1], o%w.out[1], func(i int) { plane[i] += g })
+			p.eachPlane(func(lo, hi int) {
+				for q := lo; q < hi; q++ {
+					dx, dy := p.inPlane(out, q), p.outPlane(in[0], q)
+					for oh := range p.rows {
+						for ow := range p.cols {
+							o := oh*len(p.cols) + ow
+							p.spread(dx, oh, ow, dy[o]/divisor[o])
+						}
+					}
 				}
-			}
+			})
 		}, nil, grad)
 		return G.Nodes{dx}, err
 	}
 	outShape := poolOutShape(shape, w)
-	y, err := applyKernel(fmt.Sprintf("AveragePool%v", w.kernel), runtimeShape(outShape), forward, backward, x)
+	y, err := filling(applyKernel(fmt.Sprintf("AveragePool%v", w.kernel), runtimeShape(outShape), forward, backward, x))
 	return []*value{{shape: outShape, node: y}}, err
 }
 

@@ -75,7 +75,7 @@ func (n *Net) outputs() ([]*onnxio.Tensor, error) {
 			outs[i] = &t
 			continue
 		}
-		data, err := float32Data(n.Outputs[i].Value())
+		data, err := Float32s(n.Outputs[i].Value())
 		if err != nil {
 			return nil, fmt.Errorf("output %q: %w", name, err)
 		}

@@ -1,0 +1,63 @@
+package network
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"runtime"
+	"testing"
+)
+
+// TestConvolutionMatchesDirect compares the im2col convolution, in every
+// path (row shifts, per-pixel offsets, grouped images, 1x1, fused ReLU),
+// with the convolution computed from its definition.
+func TestConvolutionMatchesDirect(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2)) // the convolution's two ways of splitting work
+	type geometry struct {
+		x, w                       []int
+		strides, dilations, begins [2]int
+		out                        [2]int
+		relu                       bool
+	}
+	cases := []geometry{
+		{x: []int{2, 3, 12, 10}, w: []int{4, 3, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, begins: [2]int{1, 1}, out: [2]int{12, 10}},
+		{x: []int{2, 3, 12, 10}, w: []int{4, 3, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{2, 2}, begins: [2]int{2, 2}, out: [2]int{12, 10}, relu: true},
+		{x: []int{3, 2, 11, 9}, w: []int{5, 2, 3, 2}, strides: [2]int{2, 3}, dilations: [2]int{1, 1}, begins: [2]int{1, 0}, out: [2]int{6, 3}},
+		{x: []int{40, 3, 4, 4}, w: []int{6, 3, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, begins: [2]int{1, 1}, out: [2]int{4, 4}, relu: true},
+		{x: []int{3, 4, 5, 5}, w: []int{2, 4, 1, 1}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, out: [2]int{5, 5}},
+		{x: []int{2, 4, 16, 16}, w: []int{3, 4, 1, 1}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, out: [2]int{16, 16}}, // reads x as columns
+		{x: []int{2, 2, 9, 8}, w: []int{3, 2, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, out: [2]int{9, 8}},     // pads only after
+	}
+	rng := rand.New(rand.NewSource(1))
+	for _, g := range cases {
+		t.Run(fmt.Sprint(g.x, g.w, g.strides, g.dilations, g.begins), func(t *testing.T) {
+			win := &window{kernel: g.w[2:], strides: g.strides[:], dilations: g.dilations[:], begin: g.begins[:], out: g.out[:]}
+			cv := newConvolution(g.x, g.w, win)
+			cv.relu = g.relu
+			x, w, bias := uniform(rng, numElements(g.x)), uniform(rng, numElements(g.w)), uniform(rng, g.w[0])
+			got := make([]float32, g.x[0]*g.w[0]*g.out[0]*g.out[1])
+			cv.forward(got, x, w, bias)
+			c, h, wd := g.x[1], g.x[2], g.x[3]
+			for i := range got {
+				ox, oy, m, img := i%g.out[1], i/g.out[1]%g.out[0], i/(g.out[0]*g.out[1])%g.w[0], i/(g.out[0]*g.out[1]*g.w[0])
+				want := float64(bias[m])
+				for ci := 0; ci < c; ci++ {
+					for ki := 0; ki < g.w[2]; ki++ {
+						for kj := 0; kj < g.w[3]; kj++ {
+							iy, ix := oy*g.strides[0]+ki*g.dilations[0]-g.begins[0], ox*g.strides[1]+kj*g.dilations[1]-g.begins[1]
+							if iy >= 0 && iy < h && ix >= 0 && ix < wd {
+								want += float64(x[((img*c+ci)*h+iy)*wd+ix]) * float64(w[((m*c+ci)*g.w[2]+ki)*g.w[3]+kj])
+							}
+						}
+					}
+				}
+				if g.relu {
+					want = max(want, 0)
+				}
+				if math.Abs(float64(got[i])-want) > 1e-5 {
+					t.Fatalf("image %d, channel %d, y %d, x %d: got %g, want %g", img, m, oy, ox, got[i], want)
+				}
+			}
+		})
+	}
+}
