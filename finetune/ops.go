@@ -2,6 +2,7 @@ package finetune
 
 import (
 	"fmt"
+	"github.com/elight-photonic/elight/finetune/network"
 	"hash"
 	"hash/fnv"
 	"sync/atomic"
@@ -12,22 +13,6 @@ import (
 )
 
 var opIDs atomic.Uint64
-
-// float32s returns the elements of a dense float32 gorgonia value.
-func float32s(v G.Value) ([]float32, error) {
-	d, ok := v.(*tensor.Dense)
-	if !ok {
-		return nil, fmt.Errorf("value of type %T is not a dense tensor", v)
-	}
-	if d.RequiresIterator() {
-		d = d.Materialize().(*tensor.Dense)
-	}
-	data, ok := d.Data().([]float32)
-	if !ok {
-		return nil, fmt.Errorf("tensor of %v, want float32", d.Dtype())
-	}
-	return data, nil
-}
 
 // steOp is the PCM quantizer in the forward pass: it replaces every weight
 // by its dequantized level, q(w). Rounding has no useful derivative, so the
@@ -49,7 +34,7 @@ func (op *steOp) Type() hm.Type {
 }
 func (op *steOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return op.shape.Clone(), nil }
 func (op *steOp) Do(values ...G.Value) (G.Value, error) {
-	w, err := float32s(values[0])
+	w, err := network.Float32s(values[0])
 	if err != nil {
 		return nil, fmt.Errorf("%v: %w", op, err)
 	}
@@ -95,7 +80,7 @@ func (op *lossOp) Type() hm.Type {
 }
 func (op *lossOp) InferShape(...G.DimSizer) (tensor.Shape, error) { return tensor.ScalarShape(), nil }
 func (op *lossOp) Do(values ...G.Value) (G.Value, error) {
-	x, err := float32s(values[0])
+	x, err := network.Float32s(values[0])
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op.name, err)
 	}

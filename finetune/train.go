@@ -219,6 +219,10 @@ func (tr *trainer) step(x []float32, labels []int64, step int) (Progress, error)
 	if err := G.Let(tr.input, batch); err != nil {
 		return Progress{}, err
 	}
+	// gorgonia adds each run's gradients to the ones already there
+	for _, g := range tr.grads {
+		clear(g)
+	}
 	tr.vm.Reset()
 	if err := tr.vm.RunAll(); err != nil {
 		return Progress{}, err
@@ -244,7 +248,7 @@ func (tr *trainer) step(x []float32, labels []int64, step int) (Progress, error)
 func (tr *trainer) collect() error {
 	tr.values, tr.grads = tr.values[:0], tr.grads[:0]
 	for i, p := range tr.params {
-		v, err := float32s(p.Value())
+		v, err := network.Float32s(p.Value())
 		if err != nil {
 			return fmt.Errorf("parameter %q: %w", tr.names[i], err)
 		}
@@ -252,7 +256,7 @@ func (tr *trainer) collect() error {
 		if err != nil {
 			return fmt.Errorf("gradient of %q: %w", tr.names[i], err)
 		}
-		g, err := float32s(gv)
+		g, err := network.Float32s(gv)
 		if err != nil {
 			return fmt.Errorf("gradient of %q: %w", tr.names[i], err)
 		}
@@ -265,7 +269,7 @@ func (tr *trainer) collect() error {
 func (tr *trainer) store(m *onnxio.Model) {
 	for i, p := range tr.params {
 		old := m.Graph.Initializers[tr.names[i]]
-		v, _ := float32s(p.Value())
+		v, _ := network.Float32s(p.Value())
 		m.SetInitializer(&onnxio.Tensor{Name: old.Name, DataType: onnxio.Float, Dims: old.Dims, Float: append([]float32(nil), v...)})
 	}
 }

@@ -98,3 +98,38 @@ func TestTrainIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestGradientsDoNotAccumulate runs two steps on one batch without moving
+// the weights: the second step's gradients must equal the first's, not
+// add to them as gorgonia's bound gradients do unless cleared.
+func TestGradientsDoNotAccumulate(t *testing.T) {
+	m, err := onnxio.Read("../testdata/resnet/resnet_bnfold_op13.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.LR, cfg.Optimizer, cfg.Momentum, cfg.BatchSize = 0, "sgd", 0, 8
+	tr, err := newTrainer(m, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.vm.Close()
+	data := resnetBatches(t, true)
+	x := make([]float32, 8*3*32*32)
+	labels, _ := data.Next(x)
+	if _, err := tr.step(x, labels, 0); err != nil {
+		t.Fatal(err)
+	}
+	first := make([][]float32, len(tr.grads))
+	for i, g := range tr.grads {
+		first[i] = slices.Clone(g)
+	}
+	if _, err := tr.step(x, labels, 1); err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range tr.grads {
+		if !slices.Equal(g, first[i]) {
+			t.Fatalf("gradient of %q changed between two identical steps", tr.names[i])
+		}
+	}
+}
