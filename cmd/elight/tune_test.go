@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -104,5 +105,20 @@ func TestOptimizeFinetuneRejectsBadInput(t *testing.T) {
 		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 			t.Fatalf("%v wrote %s", c.args[4:], entries[0].Name())
 		}
+	}
+}
+
+// TestOptimizeInterruptedWritesNothing cancels the run as Ctrl-C does.
+func TestOptimizeInterruptedWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := mainWithArgs(ctx, tuneArgs(t, filepath.Join(dir, "ft.onnx")), &stdout, &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("exit %d, %q; want an interruption error", code, stderr.String())
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+		t.Errorf("an interrupted run left %s", entries[0].Name())
 	}
 }
