@@ -115,7 +115,8 @@ func buildConcat(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	var present []*value
 	var names []string
 	for i, v := range ins {
-		if v != nil && numElements(v.shape) > 0 || v != nil && len(ins) == 1 {
+		// empty inputs add nothing, and gorgonia has no empty tensors
+		if v != nil && (numElements(v.shape) > 0 || len(ins) == 1) {
 			present = append(present, v)
 			names = append(names, n.Inputs[i])
 		}

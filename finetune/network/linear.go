@@ -241,7 +241,6 @@ func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	outShape := append(append([]int{}, batch...), m, cols)
 	var y *G.Node
 	switch {
 	case numElements(batchB) == 1:
@@ -280,7 +279,6 @@ func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	if len(bShape) > 1 {
 		final = append(final, cols)
 	}
-	_ = outShape
 	if y, err = reshapeTo(y, final); err != nil {
 		return nil, err
 	}
