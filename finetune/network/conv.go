@@ -131,6 +131,11 @@ func (cv *convolution) lanes() int {
 // first on, on cv.lanes() lanes.
 func (cv *convolution) eachGroup(f func(l lane, first, count int)) {
 	groups, lanes := (cv.batch+cv.perGroup-1)/cv.perGroup, cv.lanes()
+	// the lanes' scratch slots must exist before the lanes start: growing
+	// cv.scratch from several goroutines at once is a data race
+	for len(cv.scratch) < 3*lanes {
+		cv.scratch = append(cv.scratch, nil)
+	}
 	threads := runtime.GOMAXPROCS(0)
 	if lanes > 1 {
 		threads = 1
