@@ -173,20 +173,7 @@ func checkGradients(t *testing.T, c gradCase) {
 	}
 	out := net.Outputs[0]
 	weights := uniform(rng, out.Shape().TotalSize())
-	r := G.NewTensor(net.Graph, tensor.Float32, out.Dims(), G.WithShape(out.Shape()...), G.WithName("R"),
-		G.WithValue(tensor.New(tensor.WithShape(out.Shape()...), tensor.WithBacking(weights))))
-	prod, err := G.HadamardProd(out, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loss, err := G.Sum(prod)
-	if err != nil {
-		t.Fatal(err)
-	}
-	grads, err := G.Grad(loss, net.Params...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	grads := weightedSum(t, net, weights)
 	vm := G.NewTapeMachine(net.Graph)
 	defer vm.Close()
 	run := func() float64 {
@@ -293,20 +280,7 @@ func TestConvReluFusion(t *testing.T) {
 			t.Fatal(err)
 		}
 		out := net.Outputs[0]
-		r := G.NewTensor(net.Graph, tensor.Float32, 4, G.WithShape(out.Shape()...), G.WithName("R"),
-			G.WithValue(tensor.New(tensor.WithShape(out.Shape()...), tensor.WithBacking(weights))))
-		prod, err := G.HadamardProd(out, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		loss, err := G.Sum(prod)
-		if err != nil {
-			t.Fatal(err)
-		}
-		grads, err := G.Grad(loss, net.Params...)
-		if err != nil {
-			t.Fatal(err)
-		}
+		grads := weightedSum(t, net, weights)
 		vm := G.NewTapeMachine(net.Graph)
 		defer vm.Close()
 		if err := vm.RunAll(); err != nil {
@@ -336,4 +310,26 @@ func TestConvReluFusion(t *testing.T) {
 			t.Errorf("value %d (output, then gradients of x, w, b) differs by %g between fused and separate kernels", i, d)
 		}
 	}
+}
+
+// weightedSum adds loss = sum(weights * output) to the net's graph and returns its
+// gradients with respect to every parameter.
+func weightedSum(t *testing.T, net *Net, weights []float32) G.Nodes {
+	t.Helper()
+	out := net.Outputs[0]
+	r := G.NewTensor(net.Graph, tensor.Float32, out.Dims(), G.WithShape(out.Shape()...), G.WithName("R"),
+		G.WithValue(tensor.New(tensor.WithShape(out.Shape()...), tensor.WithBacking(weights))))
+	prod, err := G.HadamardProd(out, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, err := G.Sum(prod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grads, err := G.Grad(loss, net.Params...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return grads
 }
