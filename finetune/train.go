@@ -62,15 +62,15 @@ type Progress struct {
 var ErrInterrupted = errors.New("interrupted")
 
 // Train fine-tunes the photonic layers of m, whose BatchNorms must already
-// be folded, and stores the trained float weights back into m. report, if
-// not nil, is called after every step.
+// be folded, for cfg.Steps steps and stores the trained float weights back
+// into m. report, if not nil, is called after every step.
 func Train(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, report func(Progress)) error {
-	tr, err := newTrainer(m, cfg)
+	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		return err
 	}
-	defer tr.vm.Close()
-	x := make([]float32, tr.input.Shape().TotalSize())
+	defer tr.Close()
+	x := make([]float32, tr.InputSize())
 	for step := 0; step < cfg.Steps; step++ {
 		if ctx.Err() != nil {
 			return ErrInterrupted
@@ -79,7 +79,7 @@ func Train(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, repor
 		if err != nil {
 			return fmt.Errorf("training data: %w", err)
 		}
-		p, err := tr.step(x, labels, step)
+		p, err := tr.Step(x, labels)
 		if err != nil {
 			return fmt.Errorf("step %d: %w", step+1, err)
 		}
@@ -87,12 +87,14 @@ func Train(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, repor
 			report(p)
 		}
 	}
-	tr.store(m)
+	tr.Store(m)
 	return nil
 }
 
-// trainer is the training graph of one model.
-type trainer struct {
+// Trainer is the training graph of one model and its optimizer state. It
+// lets a caller drive the steps itself, for instance to measure the
+// quantized model between them; Train is the plain loop.
+type Trainer struct {
 	cfg     Config
 	input   *G.Node
 	params  []*G.Node
@@ -105,9 +107,12 @@ type trainer struct {
 	teacher *network.Net // the float model, for distillation
 	grads   [][]float32
 	values  [][]float32
+	steps   int // taken so far
 }
 
-func newTrainer(m *onnxio.Model, cfg Config) (*trainer, error) {
+// NewTrainer builds the training graph of m, whose BatchNorms must already
+// be folded. cfg.Steps sets the length of the learning-rate schedule.
+func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if len(m.Graph.Inputs) != 1 {
 		return nil, fmt.Errorf("%s: fine-tuning needs a model with one input, it has %d", m.Path, len(m.Graph.Inputs))
 	}
@@ -147,7 +152,7 @@ func newTrainer(m *onnxio.Model, cfg Config) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := &trainer{cfg: cfg, input: net.Inputs[0], params: net.Params, names: net.ParamNames, opt: opt}
+	tr := &Trainer{cfg: cfg, input: net.Inputs[0], params: net.Params, names: net.ParamNames, opt: opt}
 	logits := net.Outputs[0]
 	if logits == nil || logits.Shape().Dims() != 2 {
 		return nil, fmt.Errorf("%s: fine-tuning needs logits [batch, classes] as the first output", m.Path)
@@ -198,8 +203,17 @@ func newTrainer(m *onnxio.Model, cfg Config) (*trainer, error) {
 	return tr, nil
 }
 
-// step runs one forward and backward pass and updates the parameters.
-func (tr *trainer) step(x []float32, labels []int64, step int) (Progress, error) {
+// InputSize is the length of the batch slice Step takes: batch x C x H x W.
+func (tr *Trainer) InputSize() int { return tr.input.Shape().TotalSize() }
+
+// Close releases the graph's machine.
+func (tr *Trainer) Close() error { return tr.vm.Close() }
+
+// Step runs one forward and backward pass on the batch x, [batch, C, H, W]
+// row-major, and updates the parameters. labels may be nil: the step then
+// distills from the float model's logits.
+func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
+	step := tr.steps
 	batch := tensor.New(tensor.WithShape(tr.input.Shape().Clone()...), tensor.WithBacking(x))
 	if labels != nil {
 		tr.task.temperature = 1
@@ -232,6 +246,7 @@ func (tr *trainer) step(x []float32, labels []int64, step int) (Progress, error)
 	}
 	lr, _ := learningRate(tr.cfg.Schedule, tr.cfg.LR, step, tr.cfg.Steps)
 	tr.opt.step(tr.values, tr.grads, lr)
+	tr.steps++
 
 	p := Progress{Step: step + 1, Steps: tr.cfg.Steps, LR: lr, TaskLoss: scalar(tr.taskOut), Accuracy: -1}
 	for _, d := range tr.writes {
@@ -245,7 +260,7 @@ func (tr *trainer) step(x []float32, labels []int64, step int) (Progress, error)
 
 // collect gathers each parameter's value and gradient slices; gorgonia may
 // hand out new gradient tensors on every run, so they are looked up anew.
-func (tr *trainer) collect() error {
+func (tr *Trainer) collect() error {
 	tr.values, tr.grads = tr.values[:0], tr.grads[:0]
 	for i, p := range tr.params {
 		v, err := network.Float32s(p.Value())
@@ -265,8 +280,9 @@ func (tr *trainer) collect() error {
 	return nil
 }
 
-// store writes the trained parameters into m's initializers.
-func (tr *trainer) store(m *onnxio.Model) {
+// Store writes the current parameters into m's initializers; m must be
+// the model the trainer was built from, or a copy of it.
+func (tr *Trainer) Store(m *onnxio.Model) {
 	for i, p := range tr.params {
 		old := m.Graph.Initializers[tr.names[i]]
 		v, _ := network.Float32s(p.Value())

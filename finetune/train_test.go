@@ -109,7 +109,7 @@ func TestGradientsDoNotAccumulate(t *testing.T) {
 	}
 	cfg := testConfig()
 	cfg.LR, cfg.Optimizer, cfg.Momentum, cfg.BatchSize = 0, "sgd", 0, 8
-	tr, err := newTrainer(m, cfg)
+	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,14 +117,14 @@ func TestGradientsDoNotAccumulate(t *testing.T) {
 	data := resnetBatches(t, true)
 	x := make([]float32, 8*3*32*32)
 	labels, _ := data.Next(x)
-	if _, err := tr.step(x, labels, 0); err != nil {
+	if _, err := tr.Step(x, labels); err != nil {
 		t.Fatal(err)
 	}
 	first := make([][]float32, len(tr.grads))
 	for i, g := range tr.grads {
 		first[i] = slices.Clone(g)
 	}
-	if _, err := tr.step(x, labels, 1); err != nil {
+	if _, err := tr.Step(x, labels); err != nil {
 		t.Fatal(err)
 	}
 	for i, g := range tr.grads {

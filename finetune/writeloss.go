@@ -25,6 +25,10 @@ type Norm string
 const (
 	L1 Norm = "l1" // mean |c - ref| on the signed level
 	L2 Norm = "l2" // mean squared difference on the pos and neg arrays side by side
+	// Cell is this project's addition: the writes the cell order needs,
+	// a smooth form of each cell's largest positive and negative level over
+	// its row's blocks. It needs no reference block.
+	Cell Norm = "cell"
 )
 
 // ParseReference returns the reference named s.
@@ -39,10 +43,10 @@ func ParseReference(s string) (Reference, error) {
 // ParseNorm returns the norm named s.
 func ParseNorm(s string) (Norm, error) {
 	switch n := Norm(s); n {
-	case L1, L2:
+	case L1, L2, Cell:
 		return n, nil
 	}
-	return "", fmt.Errorf("unknown loss %q (want l1 or l2)", s)
+	return "", fmt.Errorf("unknown loss %q (want l1, l2 or cell)", s)
 }
 
 // layerLevels maps a photonic layer's weight initializer onto the matrix
@@ -121,32 +125,87 @@ func NewWriteLoss(l onnxio.Layer, cfg quantize.Config, block int, ref Reference,
 	return &WriteLoss{Ref: ref, Norm: norm, Block: block, layerLevels: layerLevels{layer: l, q: q, perRow: cfg.PerRow}}, nil
 }
 
-// levels returns, in matrix layout, the normalized signed levels of w
-// (rounded, or continuous for the gradient check), their derivatives with
-// respect to each weight, and which weights are negative (they live on the
-// negative array even where their rounded level is 0).
-func (wl *WriteLoss) levels(w []float32, continuous bool) (c, dcdw []float64, negative []bool) {
+// levelMap is a layer's levels in matrix layout with what the gradient
+// needs: each level's derivative with respect to its own weight and to its
+// scale alpha, and which weight is each scale's alpha.
+type levelMap struct {
+	c        []float64 // normalized signed levels, rounded or continuous
+	dcdw     []float64 // d c / d w at fixed alpha
+	dcdalpha []float64 // d c / d alpha at fixed w
+	negative []bool    // the weight is negative: it lives on the negative array even at level 0
+	owner    []int     // per scale, the matrix index of the weight whose |w| is alpha; -1 if alpha is 0
+	ownerW   []float64 // that weight
+}
+
+// scaleOf returns the scale that matrix element (r, col) is divided by.
+func (ll *layerLevels) scaleOf(r int) int {
+	if ll.perRow {
+		return r
+	}
+	return 0
+}
+
+// levels returns the levels of w (initializer layout), rounded or, for the
+// gradient check, continuous.
+func (wl *WriteLoss) levels(w []float32, continuous bool) *levelMap {
 	rows, cols := wl.layer.Rows, wl.layer.Cols
-	c, dcdw, negative = make([]float64, rows*cols), make([]float64, rows*cols), make([]bool, rows*cols)
+	n := rows * cols
+	lm := &levelMap{c: make([]float64, n), dcdw: make([]float64, n), dcdalpha: make([]float64, n), negative: make([]bool, n)}
 	scales := wl.scales(w)
+	lm.owner, lm.ownerW = make([]int, len(scales)), make([]float64, len(scales))
+	for i := range lm.owner {
+		lm.owner[i] = -1
+	}
 	max := float64(wl.q.Max())
 	for i, v := range w {
 		r, col := wl.position(i)
-		alpha := wl.alpha(scales, r)
+		at, s := r*cols+col, wl.scaleOf(r)
+		alpha := scales[s]
 		if alpha == 0 {
 			continue
 		}
+		if lm.owner[s] < 0 && math.Abs(float64(v)) == alpha {
+			lm.owner[s], lm.ownerW[s] = at, float64(v)
+		}
 		x := float64(v) / alpha
-		negative[r*cols+col] = v < 0
+		lm.negative[at] = v < 0
 		if continuous {
-			c[r*cols+col] = wl.q.ContinuousLevel(x)
+			lm.c[at] = wl.q.ContinuousLevel(x)
 		} else {
 			level, _ := wl.q.Value(float64(v), alpha)
-			c[r*cols+col] = float64(level) / max
+			lm.c[at] = float64(level) / max
 		}
-		dcdw[r*cols+col] = wl.q.LevelGrad(x) / alpha
+		// c depends on w / alpha, and alpha = max |w| is a weight too
+		g := wl.q.LevelGrad(x)
+		lm.dcdw[at] = g / alpha
+		lm.dcdalpha[at] = -g * x / alpha
 	}
-	return c, dcdw, negative
+	return lm
+}
+
+// chain turns dL/dc (matrix layout) into the gradient with respect to the
+// weights (initializer layout), through each level's own weight and
+// through alpha into the weight that sets it, as autograd does in the
+// reference code, where alpha = max|w| is not detached.
+func (wl *WriteLoss) chain(lm *levelMap, gradC []float64) []float32 {
+	gradM := make([]float64, len(gradC))
+	gradAlpha := make([]float64, len(lm.owner))
+	for at, g := range gradC {
+		gradM[at] = g * lm.dcdw[at]
+		gradAlpha[wl.scaleOf(at/wl.layer.Cols)] += g * lm.dcdalpha[at]
+	}
+	for s, at := range lm.owner {
+		if at >= 0 {
+			// d alpha / d w = sign(w) for the weight with the largest magnitude
+			gradM[at] += gradAlpha[s] * math.Copysign(1, lm.ownerW[s])
+		}
+	}
+	grad := make([]float32, len(gradC))
+	for i := range grad {
+		r, col := wl.position(i)
+		grad[i] = float32(gradM[r*wl.layer.Cols+col])
+	}
+	return grad
 }
 
 // reference returns, in matrix layout, the reference value each cell is
@@ -194,18 +253,20 @@ func (wl *WriteLoss) reference(m []float64) []float64 {
 // Eval returns the loss of the weights w (initializer layout) and its
 // gradient with respect to w.
 func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
-	c, dcdw, negative := wl.levels(w, false)
-	return wl.evalLevels(c, dcdw, negative, nil)
+	return wl.evalLevels(wl.levels(w, false), nil)
 }
 
-// evalLevels computes the loss from levels c. The references come from c
-// itself (detached: no gradient flows through them) unless fixed is given,
-// which the gradient check uses to hold them still.
-func (wl *WriteLoss) evalLevels(c, dcdw []float64, negative []bool, fixed [][]float64) (float64, []float32) {
+// evalLevels computes the loss from the levels lm. The references come
+// from the levels themselves (detached: no gradient flows through them)
+// unless fixed is given, which the gradient check uses to hold them still.
+func (wl *WriteLoss) evalLevels(lm *levelMap, fixed [][]float64) (float64, []float32) {
+	c := lm.c
 	n := float64(len(c))
-	gradM := make([]float64, len(c))
+	gradC := make([]float64, len(c)) // dL/dc
 	var loss float64
 	switch wl.Norm {
+	case Cell:
+		loss = wl.cellWrites(c, gradC)
 	case L2:
 		pos, neg := make([]float64, len(c)), make([]float64, len(c))
 		for i, v := range c {
@@ -215,18 +276,15 @@ func (wl *WriteLoss) evalLevels(c, dcdw []float64, negative []bool, fixed [][]fl
 		for i := range c {
 			dp, dn := pos[i]-refPos[i], neg[i]-refNeg[i]
 			loss += dp*dp + dn*dn
-			// a positive weight moves the pos array up as it grows, a
+			// a positive weight moves the pos array up as c grows, a
 			// negative one moves the neg array down
-			if negative[i] {
-				gradM[i] = -2 * dn * dcdw[i]
+			if lm.negative[i] {
+				gradC[i] = -dn / n
 			} else {
-				gradM[i] = 2 * dp * dcdw[i]
+				gradC[i] = dp / n
 			}
 		}
 		loss /= 2 * n
-		for i := range gradM {
-			gradM[i] /= 2 * n
-		}
 	default:
 		ref, _ := wl.refs(fixed, c, nil)
 		for i, v := range c {
@@ -234,19 +292,14 @@ func (wl *WriteLoss) evalLevels(c, dcdw []float64, negative []bool, fixed [][]fl
 			loss += math.Abs(d)
 			switch {
 			case d > 0:
-				gradM[i] = dcdw[i] / n
+				gradC[i] = 1 / n
 			case d < 0:
-				gradM[i] = -dcdw[i] / n
+				gradC[i] = -1 / n
 			}
 		}
 		loss /= n
 	}
-	grad := make([]float32, len(c))
-	for i := range grad {
-		r, col := wl.position(i)
-		grad[i] = float32(gradM[r*wl.layer.Cols+col])
-	}
-	return loss, grad
+	return loss, wl.chain(lm, gradC)
 }
 
 func (wl *WriteLoss) refs(fixed [][]float64, a, b []float64) ([]float64, []float64) {
@@ -258,4 +311,60 @@ func (wl *WriteLoss) refs(fixed [][]float64, a, b []float64) ([]float64, []float
 		rb = wl.reference(b)
 	}
 	return wl.reference(a), rb
+}
+
+// softMaxPower is the exponent of the p-norm that stands in for a cell's
+// largest level: high enough to track the maximum, low enough that levels
+// just below it still get a gradient (the rounded levels tie often).
+const softMaxPower = 8
+
+// cellWrites returns the writes of the cell order, in units of L-1 levels
+// per cell that holds a weight, from the signed levels c (matrix layout):
+// per cell of a core, with P and N the soft maxima of its positive and
+// negative levels over the row's blocks, P + N + min(P, N) (ELIGHT.md
+// section 4: visit the smaller side first). It stores dL/dc in grad.
+func (wl *WriteLoss) cellWrites(c, grad []float64) float64 {
+	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
+	var total float64
+	seq := make([]int, 0, (cols+k-1)/k)
+	for r := 0; r < rows; r++ {
+		for b := 0; b < min(k, cols); b++ {
+			seq = seq[:0]
+			var sumPos, sumNeg float64
+			for col := b; col < cols; col += k {
+				i := r*cols + col
+				seq = append(seq, i)
+				if v := c[i]; v > 0 {
+					sumPos += math.Pow(v, softMaxPower)
+				} else {
+					sumNeg += math.Pow(-v, softMaxPower)
+				}
+			}
+			p, n := math.Pow(sumPos, 1.0/softMaxPower), math.Pow(sumNeg, 1.0/softMaxPower)
+			total += p + n + min(p, n)
+			// the smaller side is crossed twice
+			gp, gn := 1.0, 1.0
+			switch {
+			case p < n:
+				gp = 2
+			case n < p:
+				gn = 2
+			default:
+				gp, gn = 1.5, 1.5
+			}
+			for _, i := range seq {
+				switch v := c[i]; {
+				case v > 0:
+					grad[i] = gp * math.Pow(v/p, softMaxPower-1)
+				case v < 0:
+					grad[i] = -gn * math.Pow(-v/n, softMaxPower-1)
+				}
+			}
+		}
+	}
+	cells := float64(rows * min(k, cols))
+	for i := range grad {
+		grad[i] /= cells
+	}
+	return total / cells
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/reorder"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -23,7 +24,10 @@ func TestWriteLossGradient(t *testing.T) {
 	}
 	for _, layout := range layouts {
 		for _, ref := range []Reference{MeanRow, MeanAll, Neighbor} {
-			for _, norm := range []Norm{L1, L2} {
+			for _, norm := range []Norm{L1, L2, Cell} {
+				if norm == Cell && ref != MeanRow {
+					continue // the cell loss has no reference block
+				}
 				for _, perRow := range []bool{false, true} {
 					name := fmt.Sprintf("%s/%s/transposed=%v/perRow=%v", ref, norm, layout.Transposed, perRow)
 					t.Run(name, func(t *testing.T) { checkWriteLossGradient(t, layout, ref, norm, perRow) })
@@ -44,30 +48,25 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 	for i := range w {
 		w[i] = float32(rng.NormFloat64())
 	}
-	c, dcdw, negative := wl.levels(w, true)
+	lm := wl.levels(w, true)
 	var fixed [][]float64
 	if norm == L2 {
-		pos, neg := make([]float64, len(c)), make([]float64, len(c))
-		for i, v := range c {
+		pos, neg := make([]float64, len(lm.c)), make([]float64, len(lm.c))
+		for i, v := range lm.c {
 			pos[i], neg[i] = math.Max(v, 0), math.Max(-v, 0)
 		}
 		fixed = [][]float64{wl.reference(pos), wl.reference(neg)}
 	} else {
-		fixed = [][]float64{wl.reference(c), nil}
+		fixed = [][]float64{wl.reference(lm.c), nil}
 	}
-	_, grad := wl.evalLevels(c, dcdw, negative, fixed)
+	_, grad := wl.evalLevels(lm, fixed)
 	loss := func(w []float32) float64 {
-		c, dcdw, negative := wl.levels(w, true)
-		l, _ := wl.evalLevels(c, dcdw, negative, fixed)
+		l, _ := wl.evalLevels(wl.levels(w, true), fixed)
 		return l
 	}
-	scales := wl.scales(w)
 	checked := 0
 	for i := range w {
-		r, _ := wl.position(i)
-		if math.Abs(float64(w[i])) == wl.alpha(scales, r) {
-			continue // the scale's own weight: alpha is held constant
-		}
+		// every weight, the ones that set alpha included
 		const h = 1e-3
 		plus, minus := append([]float32(nil), w...), append([]float32(nil), w...)
 		plus[i] += h
@@ -159,4 +158,39 @@ func mustQuantizer(t *testing.T, c quantize.Config) *quantize.Quantizer {
 		t.Fatal(err)
 	}
 	return q
+}
+
+// TestCellLossBracketsCellWrites: the cell loss on rounded levels, scaled
+// back to writes, lies between the cell order's writes counted by the
+// reorder package and q^(1/8) times them (a p-norm over q blocks exceeds
+// the maximum by at most that factor).
+func TestCellLossBracketsCellWrites(t *testing.T) {
+	const rows, cols, k = 70, 200, 64
+	cfg := quantize.Config{Bits: 4, PCMLoss: 0.128}
+	layout := onnxio.Layer{Rows: rows, Cols: cols}
+	rng := rand.New(rand.NewSource(3))
+	w := make([]float32, rows*cols)
+	for i := range w {
+		w[i] = float32(rng.NormFloat64())
+	}
+	wl, err := NewWriteLoss(layout, cfg, k, MeanRow, Cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loss, _ := wl.Eval(w)
+	soft := loss * float64(rows*k) * float64(cfg.MaxLevel())
+
+	lv, err := quantize.Quantize(w, rows, cols, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := reorder.Partition(lv, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exact := float64(reorder.LowerBound(part))
+	q := float64((cols + k - 1) / k)
+	if soft < exact-1e-6 || soft > math.Pow(q, 1.0/softMaxPower)*exact+1e-6 {
+		t.Errorf("cell loss %.1f writes, want between %.0f and %.1f", soft, exact, math.Pow(q, 1.0/softMaxPower)*exact)
+	}
 }

@@ -45,7 +45,7 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.steps, "steps", 0, "optimizer steps to train for, instead of --epochs")
 	fs.IntVar(&f.batch, "batch", 32, "images per training step")
 	fs.Float64Var(&f.diffWeight, "diff-weight", 10, "lambda: weight of the write-aware loss against the task loss (0: quantization-aware training only)")
-	fs.StringVar(&f.diffLoss, "diff-loss", "l2", "write-aware distance: l1 (signed levels) or l2 (pos and neg arrays)")
+	fs.StringVar(&f.diffLoss, "diff-loss", "l2", "write-aware loss: l1 (signed levels) or l2 (pos and neg arrays) against --diff-ref, or cell (the writes of the cell order; no reference)")
 	fs.StringVar(&f.diffRef, "diff-ref", "meanR", "reference block: meanR (mean block of the row), meanG (of the layer) or neighbor (previous block)")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "sgd (with momentum) or adam (decoupled weight decay)")
 	fs.Float64Var(&f.lr, "lr", 1e-4, "peak learning rate")
