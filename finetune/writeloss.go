@@ -3,6 +3,8 @@ package finetune
 import (
 	"fmt"
 	"math"
+	"runtime"
+	"sync"
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
@@ -67,20 +69,27 @@ func (ll *layerLevels) position(i int) (r, col int) {
 }
 
 // scales returns alpha, the largest magnitude of the tensor (one entry) or
-// of each matrix row.
-func (ll *layerLevels) scales(w []float32) []float64 {
-	alpha := make([]float64, 1)
+// of each matrix row, and the initializer index of the first weight with
+// that magnitude (-1 where alpha is 0).
+func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
+	n := 1
 	if ll.perRow {
-		alpha = make([]float64, ll.layer.Rows)
+		n = ll.layer.Rows
+	}
+	alpha, owner = make([]float64, n), make([]int, n)
+	for i := range owner {
+		owner[i] = -1
 	}
 	for i, v := range w {
 		r := 0
 		if ll.perRow {
 			r, _ = ll.position(i)
 		}
-		alpha[r] = max(alpha[r], math.Abs(float64(v)))
+		if a := math.Abs(float64(v)); a > alpha[r] {
+			alpha[r], owner[r] = a, i
+		}
 	}
-	return alpha
+	return alpha, owner
 }
 
 func (ll *layerLevels) alpha(scales []float64, r int) float64 {
@@ -92,14 +101,32 @@ func (ll *layerLevels) alpha(scales []float64, r int) float64 {
 
 // dequantize is the forward pass of the quantizer: q(w) for every weight.
 func (ll *layerLevels) dequantize(w []float32) []float32 {
-	scales := ll.scales(w)
+	scales, _ := ll.scales(w)
 	out := make([]float32, len(w))
-	for i, v := range w {
-		r, _ := ll.position(i)
-		_, deq := ll.q.Value(float64(v), ll.alpha(scales, r))
-		out[i] = float32(deq)
-	}
+	parallelRange(len(w), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r, _ := ll.position(i)
+			_, deq := ll.q.Value(float64(w[i]), ll.alpha(scales, r))
+			out[i] = float32(deq)
+		}
+	})
 	return out
+}
+
+// parallelRange splits [0, n) into one contiguous range per CPU and runs
+// f on them concurrently: the quantizer and the write-aware loss visit
+// every weight on every step.
+func parallelRange(n int, f func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(p*n/parts, (p+1)*n/parts)
+		}()
+	}
+	wg.Wait()
 }
 
 // WriteLoss is ELight's write-aware regularizer for one photonic layer: the
@@ -151,35 +178,39 @@ func (wl *WriteLoss) levels(w []float32, continuous bool) *levelMap {
 	rows, cols := wl.layer.Rows, wl.layer.Cols
 	n := rows * cols
 	lm := &levelMap{c: make([]float64, n), dcdw: make([]float64, n), dcdalpha: make([]float64, n), negative: make([]bool, n)}
-	scales := wl.scales(w)
+	scales, owner := wl.scales(w)
 	lm.owner, lm.ownerW = make([]int, len(scales)), make([]float64, len(scales))
-	for i := range lm.owner {
-		lm.owner[i] = -1
+	for s, i := range owner {
+		lm.owner[s] = -1
+		if i >= 0 {
+			r, col := wl.position(i)
+			lm.owner[s], lm.ownerW[s] = r*cols+col, float64(w[i])
+		}
 	}
 	max := float64(wl.q.Max())
-	for i, v := range w {
-		r, col := wl.position(i)
-		at, s := r*cols+col, wl.scaleOf(r)
-		alpha := scales[s]
-		if alpha == 0 {
-			continue
+	parallelRange(len(w), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			v := w[i]
+			r, col := wl.position(i)
+			at := r*cols + col
+			alpha := scales[wl.scaleOf(r)]
+			if alpha == 0 {
+				continue
+			}
+			x := float64(v) / alpha
+			lm.negative[at] = v < 0
+			if continuous {
+				lm.c[at] = wl.q.ContinuousLevel(x)
+			} else {
+				level, _ := wl.q.Value(float64(v), alpha)
+				lm.c[at] = float64(level) / max
+			}
+			// c depends on w / alpha, and alpha = max |w| is a weight too
+			g := wl.q.LevelGrad(x)
+			lm.dcdw[at] = g / alpha
+			lm.dcdalpha[at] = -g * x / alpha
 		}
-		if lm.owner[s] < 0 && math.Abs(float64(v)) == alpha {
-			lm.owner[s], lm.ownerW[s] = at, float64(v)
-		}
-		x := float64(v) / alpha
-		lm.negative[at] = v < 0
-		if continuous {
-			lm.c[at] = wl.q.ContinuousLevel(x)
-		} else {
-			level, _ := wl.q.Value(float64(v), alpha)
-			lm.c[at] = float64(level) / max
-		}
-		// c depends on w / alpha, and alpha = max |w| is a weight too
-		g := wl.q.LevelGrad(x)
-		lm.dcdw[at] = g / alpha
-		lm.dcdalpha[at] = -g * x / alpha
-	}
+	})
 	return lm
 }
 
@@ -316,6 +347,7 @@ func (wl *WriteLoss) refs(fixed [][]float64, a, b []float64) ([]float64, []float
 // softMaxPower is the exponent of the p-norm that stands in for a cell's
 // largest level: high enough to track the maximum, low enough that levels
 // just below it still get a gradient (the rounded levels tie often).
+// cellWrites computes its powers and root by repeated squaring.
 const softMaxPower = 8
 
 // cellWrites returns the writes of the cell order, in units of L-1 levels
@@ -325,46 +357,58 @@ const softMaxPower = 8
 // section 4: visit the smaller side first). It stores dL/dc in grad.
 func (wl *WriteLoss) cellWrites(c, grad []float64) float64 {
 	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
-	var total float64
-	seq := make([]int, 0, (cols+k-1)/k)
-	for r := 0; r < rows; r++ {
-		for b := 0; b < min(k, cols); b++ {
-			seq = seq[:0]
-			var sumPos, sumNeg float64
-			for col := b; col < cols; col += k {
-				i := r*cols + col
-				seq = append(seq, i)
-				if v := c[i]; v > 0 {
-					sumPos += math.Pow(v, softMaxPower)
-				} else {
-					sumNeg += math.Pow(-v, softMaxPower)
+	totals := make([]float64, rows)
+	parallelRange(rows, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			row, g := c[r*cols:(r+1)*cols], grad[r*cols:(r+1)*cols]
+			for b := 0; b < min(k, cols); b++ {
+				var sumPos, sumNeg float64
+				for col := b; col < cols; col += k {
+					if v := row[col]; v > 0 {
+						sumPos += pow8(v)
+					} else {
+						sumNeg += pow8(-v)
+					}
 				}
-			}
-			p, n := math.Pow(sumPos, 1.0/softMaxPower), math.Pow(sumNeg, 1.0/softMaxPower)
-			total += p + n + min(p, n)
-			// the smaller side is crossed twice
-			gp, gn := 1.0, 1.0
-			switch {
-			case p < n:
-				gp = 2
-			case n < p:
-				gn = 2
-			default:
-				gp, gn = 1.5, 1.5
-			}
-			for _, i := range seq {
-				switch v := c[i]; {
-				case v > 0:
-					grad[i] = gp * math.Pow(v/p, softMaxPower-1)
-				case v < 0:
-					grad[i] = -gn * math.Pow(-v/n, softMaxPower-1)
+				// the 8th root
+				p, n := math.Sqrt(math.Sqrt(math.Sqrt(sumPos))), math.Sqrt(math.Sqrt(math.Sqrt(sumNeg)))
+				totals[r] += p + n + min(p, n)
+				// the smaller side is crossed twice
+				gp, gn := 1.0, 1.0
+				switch {
+				case p < n:
+					gp = 2
+				case n < p:
+					gn = 2
+				default:
+					gp, gn = 1.5, 1.5
+				}
+				for col := b; col < cols; col += k {
+					// d p / d v = (v/p)^7
+					switch v := row[col]; {
+					case v > 0:
+						g[col] = gp * pow8(v/p) * p / v
+					case v < 0:
+						g[col] = -gn * pow8(-v/n) * n / -v
+					}
 				}
 			}
 		}
-	}
+	})
 	cells := float64(rows * min(k, cols))
+	var total float64
+	for _, t := range totals {
+		total += t
+	}
 	for i := range grad {
 		grad[i] /= cells
 	}
 	return total / cells
+}
+
+// pow8 is v^8, the soft maximum's power, by repeated squaring.
+func pow8(v float64) float64 {
+	v *= v
+	v *= v
+	return v * v
 }

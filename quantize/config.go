@@ -1,9 +1,6 @@
 package quantize
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // MaxBits is the widest level count a Config may ask for: signed levels of 8
 // bits span [-255, 255], which is what Levels' int16 storage is sized for.
@@ -41,21 +38,3 @@ func (c Config) MaxLevel() int { return 1<<c.Bits - 1 }
 
 // Beta is the transmission kept by one level, 1 - PCMLoss.
 func (c Config) Beta() float64 { return 1 - c.PCMLoss }
-
-// floorCeil returns floor and ceil of t clamped to [0, max].
-func floorCeil(t float64, max int) (lo, hi int) {
-	return clampLevel(math.Floor(t), max), clampLevel(math.Ceil(t), max)
-}
-
-// clampLevel clamps a float level index to [0, max]. NaN, which finite
-// weights cannot produce (y >= ref > 0), maps to 0 rather than to whatever
-// int(NaN) is.
-func clampLevel(f float64, max int) int {
-	switch {
-	case !(f >= 0):
-		return 0
-	case f > float64(max):
-		return max
-	}
-	return int(f)
-}

@@ -6,7 +6,7 @@ import (
 )
 
 // Quantizer holds a Config's constants, precomputed so that quantizing one
-// weight costs one logarithm. It is safe for concurrent use.
+// weight costs a few comparisons. It is safe for concurrent use.
 type Quantizer struct {
 	config Config
 	max    int     // L-1
@@ -15,6 +15,7 @@ type Quantizer struct {
 	lnBeta float64
 	trans  []float64 // trans[l] = beta^l, l = 0..L-1
 	deq    []float64 // deq[v] = (beta^(L-1-v) - ref) / s: q(w) for alpha = 1
+	start  []uint8   // where bracket's search starts, per grid cell of y
 }
 
 // NewQuantizer validates c and precomputes its constants.
@@ -33,6 +34,7 @@ func NewQuantizer(c Config) (*Quantizer, error) {
 	}
 	q.ref = q.trans[max]
 	q.s = 1 - q.ref
+	q.start = startTable(q.trans, startGrid)
 	for v := range q.deq {
 		q.deq[v] = (q.trans[max-v] - q.ref) / q.s
 	}
@@ -49,12 +51,52 @@ func (q *Quantizer) Magnitude(x float64) int {
 	// (allowed by the spec on some architectures), which would round
 	// differently from the reference.
 	y := float64(x*q.s) + q.ref
-	lo, hi := floorCeil(math.Log(y)/q.lnBeta, q.max)
+	lo, hi := q.bracket(y)
 	l := lo
 	if math.Abs(y-q.trans[lo]) > math.Abs(y-q.trans[hi]) {
 		l = hi
 	}
 	return q.max - l
+}
+
+// bracket returns the adjacent exponents lo <= hi whose transmissions
+// enclose y, beta^lo >= y >= beta^hi, clamped to [0, L-1]; NaN gives 0.
+// Any enclosing pair yields the same nearest level, so a table lookup
+// picks the levels the reference's floor and ceil of log_beta(y) do, at a
+// fraction of the cost of a logarithm.
+func (q *Quantizer) bracket(y float64) (lo, hi int) {
+	switch {
+	case !(y < q.trans[0]):
+		return 0, 0 // y >= 1, or NaN
+	case !(y > q.trans[q.max]):
+		return q.max, q.max
+	}
+	// start from the last exponent at or above the grid cell's top, then
+	// walk down; the grid is fine enough that the walk is usually empty
+	lo = int(q.start[int(y*float64(len(q.start)-1))])
+	for q.trans[lo+1] >= y {
+		lo++
+	}
+	return lo, lo + 1
+}
+
+// startGrid is the resolution of the table bracket starts from.
+const startGrid = 4096
+
+// startTable returns, for each grid cell [g, g+1)/(n-1) of y, the largest
+// exponent l with beta^l >= (g+1)/(n-1), or 0 if none: a lower bound on
+// bracket's lo for every y in the cell.
+func startTable(trans []float64, n int) []uint8 {
+	t := make([]uint8, n)
+	for g := range t {
+		top := float64(g+1) / float64(n-1)
+		l := 0
+		for l+1 < len(trans) && trans[l+1] >= top {
+			l++
+		}
+		t[g] = uint8(l)
+	}
+	return t
 }
 
 // Value quantizes one weight w with scale alpha (the maximum magnitude of

@@ -2,6 +2,7 @@ package quantize
 
 import (
 	"math"
+	"math/rand"
 	"testing"
 )
 
@@ -172,5 +173,45 @@ func TestValueNaN(t *testing.T) {
 	level, deq := Config{Bits: 4, PCMLoss: DefaultPCMLoss}.QuantizeValue(math.NaN(), 1)
 	if level != 0 || !math.IsNaN(deq) {
 		t.Errorf("QuantizeValue(NaN, 1) = %d, %v; want 0, NaN", level, deq)
+	}
+}
+
+// TestMagnitudeMatchesLogForm compares the table search with ELIGHT.md's
+// literal form, lo/hi = clamp(floor/ceil(ln y / ln beta)), on random x and
+// on the transmissions and their midpoints, where rounding is most fragile.
+func TestMagnitudeMatchesLogForm(t *testing.T) {
+	for _, c := range []Config{{Bits: 4, PCMLoss: 0.128}, {Bits: 3, PCMLoss: 0.128}, {Bits: 8, PCMLoss: 0.02}, {Bits: 1, PCMLoss: 0.5}} {
+		q, err := NewQuantizer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		logForm := func(x float64) int {
+			y := float64(x*q.s) + q.ref
+			clamp := func(f float64) int { return int(math.Min(math.Max(f, 0), float64(q.max))) }
+			t := math.Log(y) / q.lnBeta
+			lo, hi := clamp(math.Floor(t)), clamp(math.Ceil(t))
+			if math.Abs(y-q.trans[lo]) > math.Abs(y-q.trans[hi]) {
+				return q.max - hi
+			}
+			return q.max - lo
+		}
+		xs := []float64{0, 1, 1.5, 1e-300}
+		for l := range q.trans {
+			x := (q.trans[l] - q.ref) / q.s
+			xs = append(xs, x, math.Nextafter(x, 0), math.Nextafter(x, 2))
+			if l > 0 {
+				mid := ((q.trans[l]+q.trans[l-1])/2 - q.ref) / q.s
+				xs = append(xs, mid, math.Nextafter(mid, 0), math.Nextafter(mid, 2))
+			}
+		}
+		rng := rand.New(rand.NewSource(1))
+		for range 100000 {
+			xs = append(xs, rng.Float64())
+		}
+		for _, x := range xs {
+			if got, want := q.Magnitude(x), logForm(x); got != want {
+				t.Errorf("%+v: Magnitude(%v) = %d, log form %d", c, x, got, want)
+			}
+		}
 	}
 }
