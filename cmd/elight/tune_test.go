@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/elight-photonic/elight/finetune/data/datatest"
 	"github.com/elight-photonic/elight/report"
 )
 
@@ -95,7 +96,7 @@ func TestOptimizeFinetuneRejectsBadInput(t *testing.T) {
 		{tuneArgs(t, out, "--lr", "0"), "--lr"},
 		{tuneArgs(t, out, "--optimizer", "lbfgs"), "--optimizer"},
 		{tuneArgs(t, out, "--batch", "100"), "--batch"},
-		{[]string{"optimize", "../../testdata/resnet/resnet_bnfold_op13.onnx", "-o", out, "--data", "idx:/usr/share/datasets/fashion-mnist"}, "--pad 2 --channels 3"},
+		{[]string{"optimize", "../../testdata/resnet/resnet_bnfold_op13.onnx", "-o", out, "--data", "idx:" + datatest.FashionMNISTDir(t)}, "--pad 2 --channels 3"},
 	}
 	for _, c := range cases {
 		code, _, stderr := elight(t, c.args...)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/elight-photonic/elight/finetune/data/datatest"
 )
 
 // TestIdxRealFiles reads Fashion-MNIST and MNIST completely and compares
@@ -26,10 +28,10 @@ func TestIdxRealFiles(t *testing.T) {
 		dir         func(testing.TB) string
 		train, test split
 	}{
-		{"fashion-mnist", fashionDir,
+		{"fashion-mnist", datatest.FashionMNISTDir,
 			split{60000, 9, 5, 76247, 16684, 3431114169, []int{6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000, 6000}},
 			split{10000, 9, 5, 33456, 24390, 573469082, []int{1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000}}},
-		{"mnist", mnistDir,
+		{"mnist", datatest.MNISTDir,
 			split{60000, 5, 8, 27525, 20920, 1567298545, []int{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949}},
 			split{10000, 7, 6, 18454, 41833, 264923200, []int{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009}}},
 	} {

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/elight-photonic/elight/finetune/data/datatest"
 	"github.com/elight-photonic/elight/onnxio/npy"
 )
 
@@ -18,11 +19,11 @@ func TestReproducesTestdataInputs(t *testing.T) {
 		model string
 		dir   func(testing.TB) string
 	}{
-		{"vgg8", fashionDir},
-		{"resnet", mnistDir},
+		{"vgg8", datatest.FashionMNISTDir},
+		{"resnet", datatest.MNISTDir},
 	} {
 		t.Run(tc.model, func(t *testing.T) {
-			m := readMeta(t, tc.model)
+			m := datatest.ReadMeta(t, "../..", tc.model)
 			p := Preprocess{Pad: m.Preprocessing.Padding, Channels: m.Preprocessing.Input[0],
 				Mean: float32s(m.Preprocessing.Mean), Std: float32s(m.Preprocessing.Std)}
 			d, err := Open("idx:"+tc.dir(t), Options{})
