@@ -39,8 +39,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Strategy, chosen, ratio(t.Writes.None, chosen))
 	if f := r.Finetune; f != nil {
 		before, _ := f.WritesBefore.Get(r.Strategy)
-		fmt.Fprintf(w, "fine-tuned %d steps (lambda %g, %s to %s): %s writes %d before, %d after; %s fewer than the original order without fine-tuning\n",
-			f.Steps, f.Lambda, f.Loss, f.Reference, r.Strategy, before, chosen, ratio(f.WritesBefore.None, chosen))
+		loss := f.Loss + " to " + f.Reference
+		if f.Loss == "cell" {
+			loss = "cell loss" // it has no reference block
+		}
+		fmt.Fprintf(w, "fine-tuned %d steps (lambda %g, %s): %s writes %d before, %d after; %s fewer than the original order without fine-tuning\n",
+			f.Steps, f.Lambda, loss, r.Strategy, before, chosen, ratio(f.WritesBefore.None, chosen))
 	}
 	if a := r.Accuracy; a != nil {
 		fmt.Fprintf(w, "top-1 accuracy on %d samples: float %.2f%%, quantized %.2f%%", a.Samples, 100*a.Float, 100*a.Quantized)

@@ -91,7 +91,7 @@ Progress goes to standard error as a bar with ETA (--log-json: JSON lines on
 standard output; --quiet: nothing). Ctrl-C stops the run and writes nothing.`,
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
-			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --steps 600 --diff-weight 10 --diff-loss l2 --lr 1e-4",
+			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --steps 800 --diff-loss cell --diff-weight 1.25",
 		flags: fs,
 	}
 	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
