@@ -92,11 +92,15 @@ func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
 	return alpha, owner
 }
 
-func (ll *layerLevels) alpha(scales []float64, r int) float64 {
+// alpha returns the scale of matrix row r.
+func (ll *layerLevels) alpha(scales []float64, r int) float64 { return scales[ll.scaleOf(r)] }
+
+// scaleOf returns the index of the scale that matrix row r is divided by.
+func (ll *layerLevels) scaleOf(r int) int {
 	if ll.perRow {
-		return scales[r]
+		return r
 	}
-	return scales[0]
+	return 0
 }
 
 // dequantize is the forward pass of the quantizer: q(w) for every weight.
@@ -162,14 +166,6 @@ type levelMap struct {
 	negative []bool    // the weight is negative: it lives on the negative array even at level 0
 	owner    []int     // per scale, the matrix index of the weight whose |w| is alpha; -1 if alpha is 0
 	ownerW   []float64 // that weight
-}
-
-// scaleOf returns the scale that matrix element (r, col) is divided by.
-func (ll *layerLevels) scaleOf(r int) int {
-	if ll.perRow {
-		return r
-	}
-	return 0
 }
 
 // levels returns the levels of w (initializer layout), rounded or, for the
