@@ -205,13 +205,7 @@ func checkGradients(t *testing.T, c gradCase) {
 		data := p.Value().Data().([]float32)
 		worst, worstAt := 0.0, -1
 		for j := range data {
-			orig := data[j]
-			data[j] = orig + h
-			plus := run()
-			data[j] = orig - h
-			minus := run()
-			data[j] = orig
-			numeric := (plus - minus) / (2 * h)
+			numeric := numericAt(run, data, j, h)
 			err := math.Abs(numeric-float64(analytic[i][j])) / (1 + math.Abs(numeric))
 			if err > worst {
 				worst, worstAt = err, j
