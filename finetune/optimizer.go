@@ -75,13 +75,13 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 }
 
 // learningRate is the schedule: "constant", or "cosine" decay from lr to 0
-// over the run.
+// over the run, and 0 after it.
 func learningRate(schedule string, lr float64, step, steps int) (float64, error) {
 	switch schedule {
 	case "constant":
 		return lr, nil
 	case "cosine":
-		return lr * 0.5 * (1 + math.Cos(math.Pi*float64(step)/float64(steps))), nil
+		return lr * 0.5 * (1 + math.Cos(math.Pi*float64(min(step, steps))/float64(steps))), nil
 	}
 	return 0, fmt.Errorf("unknown learning-rate schedule %q (want cosine or constant)", schedule)
 }

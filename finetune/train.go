@@ -55,6 +55,7 @@ type Progress struct {
 	LR          float64
 	TaskLoss    float64
 	WriteLoss   float64 // unweighted sum over layers
+	CellWrites  int64   // the cell order's writes for the weights the step started from
 	Accuracy    float64 // top-1 on the batch; -1 without labels
 }
 
@@ -102,6 +103,7 @@ type Trainer struct {
 	task    *taskLoss
 	taskOut *G.Node
 	writes  []*G.Node // the write-aware loss of each photonic layer, unweighted
+	losses  []*WriteLoss
 	vm      G.VM
 	opt     optimizer
 	teacher *network.Net // the float model, for distillation
@@ -172,6 +174,7 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 			return nil, err
 		}
 		lambda := cfg.Lambda
+		tr.losses = append(tr.losses, wl)
 		eval := func(w []float32) (float64, []float32, error) {
 			loss, grad := wl.Eval(w)
 			for i := range grad {
@@ -211,7 +214,8 @@ func (tr *Trainer) Close() error { return tr.vm.Close() }
 
 // Step runs one forward and backward pass on the batch x, [batch, C, H, W]
 // row-major, and updates the parameters. labels may be nil: the step then
-// distills from the float model's logits.
+// distills from the float model's logits. Steps past cfg.Steps take the
+// schedule's last learning rate (0 for cosine).
 func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	step := tr.steps
 	batch := tensor.New(tensor.WithShape(tr.input.Shape().Clone()...), tensor.WithBacking(x))
@@ -251,6 +255,9 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	p := Progress{Step: step + 1, Steps: tr.cfg.Steps, LR: lr, TaskLoss: scalar(tr.taskOut), Accuracy: -1}
 	for _, d := range tr.writes {
 		p.WriteLoss += scalar(d)
+	}
+	for _, wl := range tr.losses {
+		p.CellWrites += wl.Writes
 	}
 	if labels != nil {
 		p.Accuracy = float64(tr.task.correct) / float64(len(labels))

@@ -141,6 +141,9 @@ type WriteLoss struct {
 	Ref   Reference
 	Norm  Norm
 	Block int
+	// Writes is the cell order's exact writes for the weights of the
+	// last Eval, whatever the norm: what training is meant to lower.
+	Writes int64
 	layerLevels
 }
 
@@ -280,7 +283,30 @@ func (wl *WriteLoss) reference(m []float64) []float64 {
 // Eval returns the loss of the weights w (initializer layout) and its
 // gradient with respect to w.
 func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
-	return wl.evalLevels(wl.levels(w, false), nil)
+	lm := wl.levels(w, false)
+	wl.Writes = wl.exactCellWrites(lm.c)
+	return wl.evalLevels(lm, nil)
+}
+
+// exactCellWrites returns the writes the cell order needs for the rounded
+// normalized levels c (matrix layout), counted as reorder.LowerBound
+// counts them: per cell, the largest positive level P and negative level
+// N over the row's blocks cost P + N + min(P, N).
+func (wl *WriteLoss) exactCellWrites(c []float64) int64 {
+	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
+	scale := float64(wl.q.Max())
+	var total int64
+	for r := 0; r < rows; r++ {
+		for b := 0; b < min(k, cols); b++ {
+			var p, n int64
+			for col := b; col < cols; col += k {
+				v := int64(math.Round(c[r*cols+col] * scale))
+				p, n = max(p, v), max(n, -v)
+			}
+			total += p + n + min(p, n)
+		}
+	}
+	return total
 }
 
 // evalLevels computes the loss from the levels lm. The references come

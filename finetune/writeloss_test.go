@@ -163,7 +163,8 @@ func mustQuantizer(t *testing.T, c quantize.Config) *quantize.Quantizer {
 // TestCellLossBracketsCellWrites: the cell loss on rounded levels, scaled
 // back to writes, lies between the cell order's writes counted by the
 // reorder package and q^(1/8) times them (a p-norm over q blocks exceeds
-// the maximum by at most that factor).
+// the maximum by at most that factor); the exact count Eval records is
+// the reorder package's.
 func TestCellLossBracketsCellWrites(t *testing.T) {
 	const rows, cols, k = 70, 200, 64
 	cfg := quantize.Config{Bits: 4, PCMLoss: 0.128}
@@ -189,6 +190,9 @@ func TestCellLossBracketsCellWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	exact := float64(reorder.LowerBound(part))
+	if float64(wl.Writes) != exact {
+		t.Errorf("WriteLoss.Writes = %d, reorder.LowerBound = %.0f", wl.Writes, exact)
+	}
 	q := float64((cols + k - 1) / k)
 	if soft < exact-1e-6 || soft > math.Pow(q, 1.0/softMaxPower)*exact+1e-6 {
 		t.Errorf("cell loss %.1f writes, want between %.0f and %.1f", soft, exact, math.Pow(q, 1.0/softMaxPower)*exact)

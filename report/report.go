@@ -127,7 +127,7 @@ type Finetune struct {
 	BatchSize           int                `json:"batch_size"`
 	Lambda              float64            `json:"diff_weight"`
 	Loss                string             `json:"diff_loss"`
-	Reference           string             `json:"diff_ref"`
+	Reference           string             `json:"diff_ref,omitempty"` // none for the cell loss
 	Optimizer           string             `json:"optimizer"`
 	LR                  float64            `json:"lr"`
 	Schedule            string             `json:"lr_schedule"`

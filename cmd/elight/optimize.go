@@ -89,8 +89,10 @@ weights are quantized as they are (and --data, if given, only measures
 accuracy).
 ` + dataSpecHelp + `
 
-Progress goes to standard error as a bar with ETA (--log-json: JSON lines on
-standard output; --quiet: nothing). Ctrl-C stops the run and writes nothing.`,
+Progress goes to standard error as a bar with ETA, the losses and the cell
+order's writes of the current weights (--log-json: JSON lines on standard
+output, each step with task_loss, write_loss, cell_writes, batch_accuracy
+and seconds; --quiet: nothing). Ctrl-C stops the run and writes nothing.`,
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
 			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --steps 800 --diff-loss cell --diff-weight 1.25",

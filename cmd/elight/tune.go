@@ -245,11 +245,11 @@ func (p *progress) step(s finetune.Progress) {
 	case p.json != nil:
 		p.json.Encode(map[string]any{
 			"event": "step", "step": s.Step, "steps": s.Steps, "lr": s.LR,
-			"task_loss": s.TaskLoss, "write_loss": s.WriteLoss, "batch_accuracy": s.Accuracy,
-			"seconds": time.Since(p.start).Seconds(),
+			"task_loss": s.TaskLoss, "write_loss": s.WriteLoss, "cell_writes": s.CellWrites,
+			"batch_accuracy": s.Accuracy, "seconds": time.Since(p.start).Seconds(),
 		})
 	case p.bar != nil:
-		desc := fmt.Sprintf("fine-tuning: loss %.4f, write loss %.4f", s.TaskLoss, s.WriteLoss)
+		desc := fmt.Sprintf("fine-tuning: loss %.4f, write loss %.4f, cell writes %d", s.TaskLoss, s.WriteLoss, s.CellWrites)
 		if s.Accuracy >= 0 {
 			desc += fmt.Sprintf(", batch accuracy %.2f", s.Accuracy)
 		}
@@ -268,9 +268,13 @@ func (p *progress) event(name string, fields map[string]any) {
 
 // finetuneSummary is what the report records of the run.
 func finetuneSummary(f *tuneFlags, c finetune.Config, spec string, before *report.Report) *report.Finetune {
+	ref := string(c.Ref)
+	if c.Norm == finetune.Cell {
+		ref = "" // the cell loss has no reference block
+	}
 	return &report.Finetune{
 		Data: spec, Steps: c.Steps, BatchSize: c.BatchSize, Lambda: c.Lambda,
-		Loss: string(c.Norm), Reference: string(c.Ref), Optimizer: c.Optimizer, LR: c.LR,
+		Loss: string(c.Norm), Reference: ref, Optimizer: c.Optimizer, LR: c.LR,
 		Schedule: c.Schedule, WeightDecay: c.WeightDecay, Distillation: f.distill, Temperature: c.Temperature,
 		Seed: f.data.seed, Calibration: f.calibration,
 		WritesBefore: before.Totals.Writes, MaxCellWritesBefore: before.Totals.MaxCellWrites,

@@ -71,12 +71,25 @@ func TestOptimizeLogJSON(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	events := map[string]int{}
+	var firstCellWrites float64
 	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
 		var e map[string]any
 		if err := json.Unmarshal([]byte(line), &e); err != nil {
 			t.Fatalf("line %q is not JSON: %v", line, err)
 		}
 		events[e["event"].(string)]++
+		if e["event"] == "step" && e["step"] == 1.0 {
+			firstCellWrites = e["cell_writes"].(float64)
+		}
+	}
+	// the first step starts from the pretrained weights, whose writes the
+	// reorder package counted for the report
+	rep, err := report.Read(strings.TrimSuffix(out, ".onnx") + ".report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := rep.Finetune.WritesBefore.Cell; firstCellWrites != float64(want) {
+		t.Errorf("first step's cell_writes %.0f, want the report's writes before fine-tuning %d", firstCellWrites, want)
 	}
 	if events["step"] != 3 || events["accuracy"] != 3 || events["written"] != 1 {
 		t.Errorf("events %v; want 3 steps, 3 accuracy measurements and 1 written", events)
