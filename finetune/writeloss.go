@@ -107,7 +107,7 @@ func (ll *layerLevels) scaleOf(r int) int {
 func (ll *layerLevels) dequantize(w []float32) []float32 {
 	scales, _ := ll.scales(w)
 	out := make([]float32, len(w))
-	parallelRange(len(w), func(lo, hi int) {
+	parallelRange(len(w), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			r, _ := ll.position(i)
 			_, deq := ll.q.Value(float64(w[i]), ll.alpha(scales, r))
@@ -119,9 +119,10 @@ func (ll *layerLevels) dequantize(w []float32) []float32 {
 
 // parallelRange splits [0, n) into one contiguous range per CPU and runs
 // f on them concurrently: the quantizer and the write-aware loss visit
-// every weight on every step.
-func parallelRange(n int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), max(1, n/4096))
+// every weight on every step. Each index stands for perIndex weights;
+// ranges of fewer than 4096 weights are not worth a goroutine.
+func parallelRange(n, perIndex int, f func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
 	var wg sync.WaitGroup
 	for p := range parts {
 		wg.Add(1)
@@ -187,7 +188,7 @@ func (wl *WriteLoss) levels(w []float32, continuous bool) *levelMap {
 		}
 	}
 	max := float64(wl.q.Max())
-	parallelRange(len(w), func(lo, hi int) {
+	parallelRange(len(w), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			v := w[i]
 			r, col := wl.position(i)
@@ -295,16 +296,22 @@ func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
 func (wl *WriteLoss) exactCellWrites(c []float64) int64 {
 	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
 	scale := float64(wl.q.Max())
-	var total int64
-	for r := 0; r < rows; r++ {
-		for b := 0; b < min(k, cols); b++ {
-			var p, n int64
-			for col := b; col < cols; col += k {
-				v := int64(math.Round(c[r*cols+col] * scale))
-				p, n = max(p, v), max(n, -v)
+	perRow := make([]int64, rows)
+	parallelRange(rows, cols, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			for b := 0; b < min(k, cols); b++ {
+				var p, n int64
+				for col := b; col < cols; col += k {
+					v := int64(math.Round(c[r*cols+col] * scale))
+					p, n = max(p, v), max(n, -v)
+				}
+				perRow[r] += p + n + min(p, n)
 			}
-			total += p + n + min(p, n)
 		}
+	})
+	var total int64
+	for _, w := range perRow {
+		total += w
 	}
 	return total
 }
@@ -380,7 +387,7 @@ const softMaxPower = 8
 func (wl *WriteLoss) cellWrites(c, grad []float64) float64 {
 	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
 	totals := make([]float64, rows)
-	parallelRange(rows, func(lo, hi int) {
+	parallelRange(rows, cols, func(lo, hi int) {
 		for r := lo; r < hi; r++ {
 			row, g := c[r*cols:(r+1)*cols], grad[r*cols:(r+1)*cols]
 			for b := 0; b < min(k, cols); b++ {
