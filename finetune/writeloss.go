@@ -68,9 +68,9 @@ func (ll *layerLevels) position(i int) (r, col int) {
 	return i / ll.layer.Cols, i % ll.layer.Cols
 }
 
-// scales returns alpha, the largest magnitude of the tensor (one entry) or
-// of each matrix row, and the initializer index of the first weight with
-// that magnitude (-1 where alpha is 0).
+// scales returns alpha: the largest magnitude of the tensor (one entry) or
+// of each matrix row, times the headroom; and the initializer index of the
+// first weight with that magnitude (-1 where alpha is 0).
 func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
 	n := 1
 	if ll.perRow {
@@ -88,6 +88,9 @@ func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
 		if a := math.Abs(float64(v)); a > alpha[r] {
 			alpha[r], owner[r] = a, i
 		}
+	}
+	for r := range alpha {
+		alpha[r] *= ll.q.Config().ScaleFactor()
 	}
 	return alpha, owner
 }
@@ -227,8 +230,8 @@ func (wl *WriteLoss) chain(lm *levelMap, gradC []float64) []float32 {
 	}
 	for s, at := range lm.owner {
 		if at >= 0 {
-			// d alpha / d w = sign(w) for the weight with the largest magnitude
-			gradM[at] += gradAlpha[s] * math.Copysign(1, lm.ownerW[s])
+			// d alpha / d w = headroom * sign(w) for the weight with the largest magnitude
+			gradM[at] += gradAlpha[s] * math.Copysign(wl.q.Config().ScaleFactor(), lm.ownerW[s])
 		}
 	}
 	grad := make([]float32, len(gradC))

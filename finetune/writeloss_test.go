@@ -29,16 +29,18 @@ func TestWriteLossGradient(t *testing.T) {
 					continue // the cell loss has no reference block
 				}
 				for _, perRow := range []bool{false, true} {
-					name := fmt.Sprintf("%s/%s/transposed=%v/perRow=%v", ref, norm, layout.Transposed, perRow)
-					t.Run(name, func(t *testing.T) { checkWriteLossGradient(t, layout, ref, norm, perRow) })
+					for _, headroom := range []float64{0, 2.5} {
+						cfg := quantize.Config{Bits: 4, PCMLoss: 0.128, PerRow: perRow, Headroom: headroom}
+						name := fmt.Sprintf("%s/%s/transposed=%v/perRow=%v/headroom=%v", ref, norm, layout.Transposed, perRow, headroom)
+						t.Run(name, func(t *testing.T) { checkWriteLossGradient(t, layout, ref, norm, cfg) })
+					}
 				}
 			}
 		}
 	}
 }
 
-func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, norm Norm, perRow bool) {
-	cfg := quantize.Config{Bits: 4, PCMLoss: 0.128, PerRow: perRow}
+func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, norm Norm, cfg quantize.Config) {
 	wl, err := NewWriteLoss(layout, cfg, 3, ref, norm)
 	if err != nil {
 		t.Fatal(err)

@@ -19,6 +19,12 @@ type Config struct {
 	// PerRow scales each row of the [Rows, Cols] weight matrix by its own
 	// maximum magnitude instead of using one scale for the whole tensor.
 	PerRow bool
+	// Headroom multiplies the scale: alpha = Headroom * max|w|. 0 and 1
+	// are the reference's alpha = max|w|. Above 1 the largest weights no
+	// longer reach the top transmission level, so every weight sits some
+	// levels lower and reprogramming a cell takes fewer writes; the price is
+	// that the weights use fewer of the L levels.
+	Headroom float64
 }
 
 // Validate reports whether c describes a quantization Quantize can do.
@@ -30,7 +36,22 @@ func (c Config) Validate() error {
 	if !(c.PCMLoss > 0 && c.PCMLoss < 1) {
 		return fmt.Errorf("quantize: pcm loss %v outside (0, 1)", c.PCMLoss)
 	}
+	if c.Headroom != 0 && !(c.Headroom >= 1 && c.Headroom <= MaxHeadroom) {
+		return fmt.Errorf("quantize: scale headroom %v outside [1, %d]", c.Headroom, MaxHeadroom)
+	}
 	return nil
+}
+
+// MaxHeadroom bounds Config.Headroom: at 2^8 even 8-bit levels would leave
+// most weights at level 0.
+const MaxHeadroom = 256
+
+// ScaleFactor is alpha / max|w|: Headroom, or 1 when Headroom is unset.
+func (c Config) ScaleFactor() float64 {
+	if c.Headroom == 0 {
+		return 1
+	}
+	return c.Headroom
 }
 
 // MaxLevel is L-1 = 2^Bits - 1, the largest magnitude level.

@@ -20,8 +20,8 @@ type Levels struct {
 }
 
 // Quantize quantizes the row-major [rows, cols] matrix m. Its scale is the
-// largest magnitude of the tensor, or of each row with c.PerRow. Weights must
-// be finite.
+// largest magnitude of the tensor, or of each row with c.PerRow, times
+// c.ScaleFactor(). Weights must be finite.
 func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 	q, err := NewQuantizer(c)
 	if err != nil {
@@ -33,6 +33,9 @@ func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 	scale, err := scales(m, rows, cols, c.PerRow)
 	if err != nil {
 		return nil, err
+	}
+	for i := range scale {
+		scale[i] *= c.ScaleFactor()
 	}
 	lv := &Levels{Config: c, Rows: rows, Cols: cols, Scale: scale, Signed: make([]int16, len(m))}
 	// One logarithm per weight is the whole cost; rows are independent, so

@@ -50,6 +50,39 @@ func TestQuantize(t *testing.T) {
 	}
 }
 
+// TestQuantizeHeadroom: with headroom h every weight is quantized against
+// alpha = h * max|w|, so the largest one no longer takes the top level.
+func TestQuantizeHeadroom(t *testing.T) {
+	m := []float32{
+		2, -1, 0.2,
+		-0.5, 0, 0.1,
+	}
+	for _, perRow := range []bool{false, true} {
+		c := Config{Bits: 4, PCMLoss: DefaultPCMLoss, PerRow: perRow, Headroom: 2}
+		lv, err := Quantize(m, 2, 3, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []float64{4}
+		if perRow {
+			want = []float64{4, 1}
+		}
+		if !slices.Equal(lv.Scale, want) {
+			t.Errorf("per row %v: scale %v, want %v", perRow, lv.Scale, want)
+		}
+		q, _ := NewQuantizer(c)
+		for i, w := range m {
+			alpha := lv.Alpha(i / 3)
+			if c, _ := q.Value(float64(w), alpha); int(lv.Signed[i]) != c {
+				t.Errorf("per row %v: weight %v has level %d, want %d (alpha %v)", perRow, w, lv.Signed[i], c, alpha)
+			}
+		}
+		if lv.Signed[0] >= 15 {
+			t.Errorf("per row %v: the largest weight has level %d with headroom 2, want below 15", perRow, lv.Signed[0])
+		}
+	}
+}
+
 func TestDequantized(t *testing.T) {
 	m := []float32{2, -1, 0.2, -0.5, 0, 0.1}
 	lv, err := Quantize(m, 2, 3, Config{Bits: 4, PCMLoss: DefaultPCMLoss})

@@ -137,6 +137,12 @@ func TestValidate(t *testing.T) {
 		{Config{Bits: 4, PCMLoss: 1}, false},
 		{Config{Bits: 4, PCMLoss: -0.1}, false},
 		{Config{Bits: 4, PCMLoss: math.NaN()}, false},
+		{Config{Bits: 4, PCMLoss: 0.128, Headroom: 1}, true},
+		{Config{Bits: 4, PCMLoss: 0.128, Headroom: 3.5}, true},
+		{Config{Bits: 4, PCMLoss: 0.128, Headroom: 0.5}, false},
+		{Config{Bits: 4, PCMLoss: 0.128, Headroom: 300}, false},
+		{Config{Bits: 4, PCMLoss: 0.128, Headroom: math.Inf(1)}, false},
+		{Config{Bits: 4, PCMLoss: 0.128, Headroom: math.NaN()}, false},
 	}
 	for _, tt := range tests {
 		if err := tt.c.Validate(); (err == nil) != tt.ok {

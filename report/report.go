@@ -68,12 +68,15 @@ func (p *PerStrategy[T]) field(strategy string) (*T, error) {
 
 // Config is the configuration a report was made with.
 type Config struct {
-	Bits     int     `json:"bits"`
-	Block    int     `json:"block"`
-	PCMLoss  float64 `json:"pcm_loss"`
-	Scale    string  `json:"scale"` // "tensor", or "row": one scale per output row, applied electronically at the core's output
-	Finetune bool    `json:"finetune"`
-	Device   Device  `json:"device_profile"`
+	Bits    int     `json:"bits"`
+	Block   int     `json:"block"`
+	PCMLoss float64 `json:"pcm_loss"`
+	Scale   string  `json:"scale"` // "tensor", or "row": one scale per output row, applied electronically at the core's output
+	// ScaleHeadroom is alpha / max|w|: 1 as in the reference, more when the
+	// top levels were left unused (quantize.Config.Headroom).
+	ScaleHeadroom float64 `json:"scale_headroom"`
+	Finetune      bool    `json:"finetune"`
+	Device        Device  `json:"device_profile"`
 }
 
 // Device is the device profile the energy and latency figures use.

@@ -13,6 +13,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Config.Scale == "row" {
 		scale = "one scale per output row, applied electronically at the core's output"
 	}
+	if r.Config.ScaleHeadroom > 1 {
+		scale += fmt.Sprintf(", alpha = %g x max|w|", r.Config.ScaleHeadroom)
+	}
 	fmt.Fprintf(w, "%s: %d-bit PCM levels (loss %g), %d x %d cores, %s\n",
 		r.Model, r.Config.Bits, r.Config.PCMLoss, r.Config.Block, r.Config.Block, scale)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)

@@ -30,6 +30,7 @@ type optimizeFlags struct {
 	block      int
 	pcmLoss    float64
 	scale      string
+	headroom   float64
 	strategy   string
 	profile    string
 	quiet      bool
@@ -47,13 +48,14 @@ func optimizeCommand() *command {
 	fs.IntVar(&f.block, "block", 64, "photonic core size K: layers are cut into K x K blocks")
 	fs.Float64Var(&f.pcmLoss, "pcm-loss", 0.128, "fraction of light one PCM level removes (0 < loss < 1)")
 	fs.StringVar(&f.scale, "scale", "tensor", "quantization scale: tensor (one per weight tensor) or row (one per output row, applied electronically at the core's output)")
+	fs.Float64Var(&f.headroom, "scale-headroom", 1, "alpha = H x max|w| (H >= 1): above 1 the largest weights stay below the top level and every weight takes fewer levels, so fewer writes")
 	fs.StringVar(&f.strategy, "reorder", "cell", "programming order the schedule uses: none, sort, cell, column or block")
 	fs.StringVar(&f.profile, "device-profile", "", "JSON device profile (t_up_us, t_down_us, e_up, e_down, endurance); default: the reference's constants")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on success")
 	f.tune.register(fs)
 	c := &command{
 		name:  "optimize",
-		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--reorder cell] [--device-profile P.json]",
+		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--scale-headroom 1] [--reorder cell] [--device-profile P.json]",
 		short: "quantize to PCM levels, reorder programming, and write model, schedule and report",
 		long: `
 Optimize prepares MODEL.onnx for photonic tensor cores. It folds
@@ -134,9 +136,9 @@ func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
 	if f.scale != "tensor" && f.scale != "row" {
 		return c, usageError("--scale %q: want tensor or row", f.scale)
 	}
-	c.quant = quantize.Config{Bits: f.bits, PCMLoss: f.pcmLoss, PerRow: f.scale == "row"}
+	c.quant = quantize.Config{Bits: f.bits, PCMLoss: f.pcmLoss, PerRow: f.scale == "row", Headroom: f.headroom}
 	if err := c.quant.Validate(); err != nil {
-		return c, usageError("--bits %d --pcm-loss %g: %v", f.bits, f.pcmLoss, err)
+		return c, usageError("--bits %d --pcm-loss %g --scale-headroom %g: %v", f.bits, f.pcmLoss, f.headroom, err)
 	}
 	if f.block < 1 || f.block > 4096 {
 		return c, usageError("--block %d: the core size must be between 1 and 4096", f.block)
@@ -341,7 +343,7 @@ func optimizeLayers(ctx context.Context, m *onnxio.Model, cfg optimizeConfig) (*
 	rep := &report.Report{
 		FormatVersion: report.FormatVersion,
 		Config: report.Config{
-			Bits: cfg.quant.Bits, Block: cfg.block, PCMLoss: cfg.quant.PCMLoss, Scale: "tensor",
+			Bits: cfg.quant.Bits, Block: cfg.block, PCMLoss: cfg.quant.PCMLoss, Scale: "tensor", ScaleHeadroom: cfg.quant.ScaleFactor(),
 			Device: report.Device(cfg.profile),
 		},
 		Strategy: string(cfg.strategy),

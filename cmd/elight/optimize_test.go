@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/elight-photonic/elight/onnxio/onnxtest"
+	"github.com/elight-photonic/elight/report"
 )
 
 var optimizeModels = []string{
@@ -32,6 +34,41 @@ func TestOptimizeVerifiesForEveryStrategy(t *testing.T) {
 					t.Fatalf("verify: exit %d: %s%s", code, stdout, stderr)
 				}
 			})
+		}
+	}
+}
+
+// TestOptimizeScaleHeadroom: a scale above max|w| reaches the schedule and
+// the report, the replay still reproduces the model's weights, and every
+// weight sits lower, so each order needs fewer writes.
+func TestOptimizeScaleHeadroom(t *testing.T) {
+	model := optimizeModels[0]
+	dir := t.TempDir()
+	totals := map[string]*report.Totals{}
+	for _, headroom := range []string{"1", "2.5"} {
+		out := filepath.Join(dir, "h"+headroom+".onnx")
+		if code, _, stderr := elight(t, "optimize", model, "-o", out, "--no-finetune", "--scale-headroom", headroom, "-q"); code != 0 {
+			t.Fatalf("optimize --scale-headroom %s: %s", headroom, stderr)
+		}
+		reportPath := strings.TrimSuffix(out, ".onnx") + ".report.json"
+		code, stdout, stderr := elight(t, "verify", out, strings.TrimSuffix(out, ".onnx")+".sched", "--report", reportPath)
+		if code != 0 || !strings.Contains(stdout, "ok:") {
+			t.Fatalf("verify --scale-headroom %s: exit %d: %s%s", headroom, code, stdout, stderr)
+		}
+		rep, err := report.Read(reportPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strconv.FormatFloat(rep.Config.ScaleHeadroom, 'g', -1, 64); got != headroom {
+			t.Errorf("report scale_headroom %s, want %s", got, headroom)
+		}
+		totals[headroom] = &rep.Totals
+	}
+	for _, strategy := range []string{"none", "cell"} {
+		low, _ := totals["2.5"].Writes.Get(strategy)
+		high, _ := totals["1"].Writes.Get(strategy)
+		if !(low < high) {
+			t.Errorf("%s writes: %d with headroom 2.5, %d without; want fewer", strategy, low, high)
 		}
 	}
 }
@@ -138,6 +175,7 @@ func TestOptimizeRejectsBadFlags(t *testing.T) {
 		{"pcm loss 1", []string{"--pcm-loss", "1"}, "--pcm-loss"},
 		{"unknown strategy", []string{"--reorder", "fastest"}, "--reorder"},
 		{"scale", []string{"--scale", "channel"}, "--scale"},
+		{"headroom below 1", []string{"--scale-headroom", "0.5"}, "--scale-headroom"},
 		{"profile missing field", []string{"--device-profile", missing}, "e_down"},
 		{"profile negative field", []string{"--device-profile", negative}, "t_down_us"},
 		{"no finetune flag", []string{"--no-finetune=false"}, "--no-finetune"},

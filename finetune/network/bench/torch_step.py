@@ -5,7 +5,8 @@
 
 The network is testdata/make_testdata.py's VGG8 with BatchNorm folded, as in
 testdata/vgg8/vgg8_bnfold_op13.onnx: (Conv3x3 with bias + ReLU + MaxPool2x2)
-x 5 and Linear 512 -> 10, on [batch, 3, 32, 32] inputs. Two figures, each in
+x 5 and Linear 512 -> 10, on [batch, 3, 32, 32] inputs (the folded-away
+BatchNorms stay as Identity modules, which cost nothing). Two figures, each in
 images per second, on one line apiece:
 
   forward     eval mode under torch.no_grad(), as BenchmarkForwardVGG8
@@ -18,32 +19,30 @@ them. Run with Debian's python (torch 1.13).
 """
 
 import argparse
+import os
+import sys
 import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-VGG8_CFG = [64, "M", 128, "M", 256, "M", 512, "M", 512, "M"]
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../../testdata"))
+import make_testdata  # noqa: E402  (testdata/make_testdata.py defines the models)
 
 
-class VGG8Folded(nn.Module):
-    """VGG8 with every BatchNorm folded into the Conv before it."""
-
-    def __init__(self, num_classes=10):
-        super().__init__()
-        layers, c = [], 3
-        for v in VGG8_CFG:
-            if v == "M":
-                layers.append(nn.MaxPool2d(kernel_size=2, stride=2))
-            else:
-                layers += [nn.Conv2d(c, v, 3, padding=1, bias=True), nn.ReLU(inplace=True)]
-                c = v
-        self.features = nn.Sequential(*layers)
-        self.classifier = nn.Linear(512, num_classes)
-
-    def forward(self, x):
-        return self.classifier(torch.flatten(self.features(x), 1))
+def vgg8_folded():
+    """testdata/make_testdata.py's VGG8 with every BatchNorm folded into the
+    Conv before it, as the exporter does for the _bnfold files."""
+    model = make_testdata.VGG8().eval()
+    layers = list(model.features)
+    for i, layer in enumerate(layers):
+        if isinstance(layer, nn.BatchNorm2d):
+            layers[i - 1] = fuse_conv_bn_eval(layers[i - 1], layer)
+            layers[i] = nn.Identity()
+    model.features = nn.Sequential(*layers)
+    return model
 
 
 def timed(step, batch, seconds):
@@ -67,7 +66,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
-    model = VGG8Folded()
+    model = vgg8_folded()
     x = torch.rand(args.batch, 3, 32, 32) - 0.5
     labels = torch.arange(args.batch) % 10
     opt = torch.optim.SGD(model.parameters(), lr=1e-3)
