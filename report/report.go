@@ -216,5 +216,8 @@ func Decode(rd io.Reader) (*Report, error) {
 	if _, err := r.Totals.Writes.Get(r.Strategy); err != nil {
 		return nil, fmt.Errorf("strategy: %w", err)
 	}
+	if r.Config.ScaleHeadroom == 0 {
+		r.Config.ScaleHeadroom = 1 // reports from before the field: alpha = max|w|
+	}
 	return &r, nil
 }

@@ -61,6 +61,28 @@ func TestMarshalRoundTripAndDeterminism(t *testing.T) {
 	}
 }
 
+// TestDecodeOlderReport: a report written before scale_headroom existed
+// used alpha = max|w|, so it compares equal to a headroom-1 configuration.
+func TestDecodeOlderReport(t *testing.T) {
+	r := newReport(layer("a", 64, 27, 1200))
+	r.Config.ScaleHeadroom = 1
+	current, err := r.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	older := bytes.Replace(current, []byte(`"scale_headroom": 1,`), nil, 1)
+	if bytes.Equal(older, current) {
+		t.Fatal("the encoding has no scale_headroom field to remove")
+	}
+	back, err := Decode(bytes.NewReader(older))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Config != r.Config {
+		t.Errorf("older report's config %+v, want %+v", back.Config, r.Config)
+	}
+}
+
 func TestDecodeRejects(t *testing.T) {
 	for _, doc := range []string{"", "[]", `{"format_version": 7, "strategy": "cell"}`, `{"format_version": 1, "strategy": "fastest"}`} {
 		if _, err := Decode(strings.NewReader(doc)); err == nil {
