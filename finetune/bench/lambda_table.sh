@@ -8,8 +8,8 @@
 #   finetune/bench/lambda_table.sh MODEL STEPS LAMBDA... [-- OPTIMIZE FLAGS]
 #
 # MODEL is vgg8 (Fashion-MNIST) or resnet (MNIST). The first row is the
-# pretrained model quantized without fine-tuning; its `none` writes are
-# what the "x" column divides. Example, the README's table:
+# pretrained model quantized with default flags, without fine-tuning.
+# Example, the README's table:
 #
 #   finetune/bench/lambda_table.sh resnet 1500 0 1 10 -- --diff-loss l2
 #
@@ -41,16 +41,18 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go build -o "$tmp/elight" ./cmd/elight
 
-echo "| model | lambda | flags | none | sort | cell | column | block | x (none before / cell) | max cell | energy (cell) | top-1 float / quantized / fine-tuned | minutes |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| model | lambda | flags | none | sort | cell | column | block | x | x (defaults) | max cell | energy (cell) | top-1 float / quantized / fine-tuned | minutes |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 row() { # report.json lambda minutes flags
-	jq -r --arg lambda "$2" --arg min "$3" --arg flags "$4" --arg model "$model" '
+	jq -r --arg lambda "$2" --arg min "$3" --arg flags "$4" --arg model "$model" --argjson defaults "$defaults_none" '
 		def pct: if . == null then "-" else (. * 10000 | round / 100 | tostring) end;
+		def ratio($base): $base / .totals.writes.cell * 100 | round / 100;
 		(.finetune.writes_before.none // .totals.writes.none) as $base |
-		"| \($model) | \($lambda) | \($flags) | \(.totals.writes.none) | \(.totals.writes.sort) | \(.totals.writes.cell) | \(.totals.writes.column) | \(.totals.writes.block) | \($base / .totals.writes.cell * 100 | round / 100) | \(.totals.max_cell_writes.cell) | \(.totals.energy.cell | round) | \(.accuracy.float | pct) / \(.accuracy.quantized | pct) / \(.accuracy.finetuned | pct) | \($min) |"' "$1"
+		"| \($model) | \($lambda) | \($flags) | \(.totals.writes.none) | \(.totals.writes.sort) | \(.totals.writes.cell) | \(.totals.writes.column) | \(.totals.writes.block) | \(ratio($base)) | \(ratio($defaults)) | \(.totals.max_cell_writes.cell) | \(.totals.energy.cell | round) | \(.accuracy.float | pct) / \(.accuracy.quantized | pct) / \(.accuracy.finetuned | pct) | \($min) |"' "$1"
 }
 
 "$tmp/elight" optimize "$onnx" -o "$tmp/pre.onnx" --no-finetune "${data[@]}" -q >/dev/null
+defaults_none=$(jq '.totals.writes.none' "$tmp/pre.report.json")
 row "$tmp/pre.report.json" "-" "-" "no fine-tuning"
 for l in "${lambdas[@]}"; do
 	"$tmp/elight" optimize "$onnx" -o "$tmp/l$l.onnx" "${data[@]}" --steps "$steps" --diff-weight "$l" "${extra[@]}" --log-json >"$tmp/l$l.log"
