@@ -222,11 +222,20 @@ func (wl *WriteLoss) levels(w []float32, continuous bool) *levelMap {
 // through alpha into the weight that sets it, as autograd does in the
 // reference code, where alpha = max|w| is not detached.
 func (wl *WriteLoss) chain(lm *levelMap, gradC []float64) []float32 {
+	rows, cols := wl.layer.Rows, wl.layer.Cols
 	gradM := make([]float64, len(gradC))
+	rowAlpha := make([]float64, rows) // each row's share of dL/dalpha
+	parallelRange(rows, cols, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			for at := r * cols; at < (r+1)*cols; at++ {
+				gradM[at] = gradC[at] * lm.dcdw[at]
+				rowAlpha[r] += gradC[at] * lm.dcdalpha[at]
+			}
+		}
+	})
 	gradAlpha := make([]float64, len(lm.owner))
-	for at, g := range gradC {
-		gradM[at] = g * lm.dcdw[at]
-		gradAlpha[wl.scaleOf(at/wl.layer.Cols)] += g * lm.dcdalpha[at]
+	for r, g := range rowAlpha {
+		gradAlpha[wl.scaleOf(r)] += g
 	}
 	for s, at := range lm.owner {
 		if at >= 0 {
@@ -235,10 +244,12 @@ func (wl *WriteLoss) chain(lm *levelMap, gradC []float64) []float32 {
 		}
 	}
 	grad := make([]float32, len(gradC))
-	for i := range grad {
-		r, col := wl.position(i)
-		grad[i] = float32(gradM[r*wl.layer.Cols+col])
-	}
+	parallelRange(len(grad), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			r, col := wl.position(i)
+			grad[i] = float32(gradM[r*cols+col])
+		}
+	})
 	return grad
 }
 
@@ -271,16 +282,19 @@ func (wl *WriteLoss) reference(m []float64) []float64 {
 		}
 		return ref
 	}
-	for r := 0; r < rows; r++ {
-		row := m[r*cols : (r+1)*cols]
+	parallelRange(rows, cols, func(lo, hi int) {
 		mean := make([]float64, k)
-		for col, v := range row {
-			mean[col%k] += v
+		for r := lo; r < hi; r++ {
+			row := m[r*cols : (r+1)*cols]
+			clear(mean)
+			for col, v := range row {
+				mean[col%k] += v
+			}
+			for col := range row {
+				ref[r*cols+col] = mean[col%k] / float64(q)
+			}
 		}
-		for col := range row {
-			ref[r*cols+col] = mean[col%k] / float64(q)
-		}
-	}
+	})
 	return ref
 }
 
@@ -332,13 +346,14 @@ func (wl *WriteLoss) evalLevels(lm *levelMap, fixed [][]float64) (float64, []flo
 		loss = wl.cellWrites(c, gradC)
 	case L2:
 		pos, neg := make([]float64, len(c)), make([]float64, len(c))
-		for i, v := range c {
-			pos[i], neg[i] = math.Max(v, 0), math.Max(-v, 0)
-		}
+		parallelRange(len(c), 1, func(lo, hi int) {
+			for i := lo; i < hi; i++ {
+				pos[i], neg[i] = math.Max(c[i], 0), math.Max(-c[i], 0)
+			}
+		})
 		refPos, refNeg := wl.refs(fixed, pos, neg)
-		for i := range c {
+		loss = wl.sumRows(func(i int) float64 {
 			dp, dn := pos[i]-refPos[i], neg[i]-refNeg[i]
-			loss += dp*dp + dn*dn
 			// a positive weight moves the pos array up as c grows, a
 			// negative one moves the neg array down
 			if lm.negative[i] {
@@ -346,23 +361,44 @@ func (wl *WriteLoss) evalLevels(lm *levelMap, fixed [][]float64) (float64, []flo
 			} else {
 				gradC[i] = dp / n
 			}
-		}
+			return dp*dp + dn*dn
+		})
 		loss /= 2 * n
 	default:
 		ref, _ := wl.refs(fixed, c, nil)
-		for i, v := range c {
-			d := v - ref[i]
-			loss += math.Abs(d)
+		loss = wl.sumRows(func(i int) float64 {
+			d := c[i] - ref[i]
 			switch {
 			case d > 0:
 				gradC[i] = 1 / n
 			case d < 0:
 				gradC[i] = -1 / n
 			}
-		}
+			return math.Abs(d)
+		})
 		loss /= n
 	}
 	return loss, wl.chain(lm, gradC)
+}
+
+// sumRows returns the sum of term(i) over every matrix index i, computed
+// row by row on all CPUs and added in row order, so that the result does
+// not depend on how the rows were split.
+func (wl *WriteLoss) sumRows(term func(i int) float64) float64 {
+	rows, cols := wl.layer.Rows, wl.layer.Cols
+	perRow := make([]float64, rows)
+	parallelRange(rows, cols, func(lo, hi int) {
+		for r := lo; r < hi; r++ {
+			for i := r * cols; i < (r+1)*cols; i++ {
+				perRow[r] += term(i)
+			}
+		}
+	})
+	var total float64
+	for _, v := range perRow {
+		total += v
+	}
+	return total
 }
 
 func (wl *WriteLoss) refs(fixed [][]float64, a, b []float64) ([]float64, []float64) {
