@@ -42,8 +42,9 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// MaxHeadroom bounds Config.Headroom: at 2^8 even 8-bit levels would leave
-// most weights at level 0.
+// MaxHeadroom bounds Config.Headroom, to catch mistyped values: with the
+// default 4 bits and PCM loss, a headroom above about 93 already puts every
+// weight at level 0.
 const MaxHeadroom = 256
 
 // ScaleFactor is alpha / max|w|: Headroom, or 1 when Headroom is unset.
