@@ -30,3 +30,47 @@ func BenchmarkWriteLossVGG8Conv(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrainerStepVGG8 times one full fine-tuning step on the testdata
+// VGG8 (BatchNorm folded, 32x32, batch 32): the quantizer in the forward
+// pass, cross-entropy, the write-aware loss of every layer, backward and
+// Adam. network's BenchmarkTrainStepVGG8 times the bare network step that
+// PyTorch is compared with; the difference is what quantization-aware,
+// write-aware training adds.
+func BenchmarkTrainerStepVGG8(b *testing.B) {
+	for _, norm := range []Norm{L2, Cell} {
+		b.Run(string(norm), func(b *testing.B) {
+			m, err := onnxio.Read("../testdata/vgg8/vgg8_bnfold_op13.onnx")
+			if err != nil {
+				b.Fatal(err)
+			}
+			cfg := Config{
+				Quant: quantize.Config{Bits: 4, PCMLoss: 0.128}, Block: 64, Lambda: 1, Ref: MeanRow, Norm: norm,
+				Optimizer: "adam", LR: 1e-4, Schedule: "constant", Steps: 1, BatchSize: 32,
+			}
+			tr, err := NewTrainer(m, cfg)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tr.Close()
+			rng := rand.New(rand.NewSource(1))
+			x := make([]float32, tr.InputSize())
+			for i := range x {
+				x[i] = rng.Float32() - 0.5
+			}
+			labels := make([]int64, cfg.BatchSize)
+			for i := range labels {
+				labels[i] = int64(i % 10)
+			}
+			if _, err := tr.Step(x, labels); err != nil { // warm-up
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				if _, err := tr.Step(x, labels); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(cfg.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
+		})
+	}
+}

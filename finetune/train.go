@@ -128,8 +128,7 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if _, err := learningRate(cfg.Schedule, cfg.LR, 0, cfg.Steps); err != nil {
 		return nil, err
 	}
-	q, err := quantize.NewQuantizer(cfg.Quant)
-	if err != nil {
+	if err := cfg.Quant.Validate(); err != nil {
 		return nil, err
 	}
 	in := m.Graph.Inputs[0]
@@ -142,13 +141,20 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	}
 	inputs := map[string]*onnxio.Tensor{in.Name: {DataType: onnxio.Float, Dims: shape}}
 
-	layers := map[*onnxio.Node]onnxio.Layer{}
+	// Each photonic layer's quantizer and write-aware loss share one
+	// quantization of the layer's weights per step.
+	losses := map[string]*WriteLoss{}
 	for _, l := range m.Graph.PhotonicLayers() {
-		layers[l.Node] = l
+		if losses[l.Weight], err = NewWriteLoss(l, cfg.Quant, cfg.Block, cfg.Ref, cfg.Norm); err != nil {
+			return nil, err
+		}
+	}
+	byNode := map[*onnxio.Node]*WriteLoss{}
+	for _, l := range m.Graph.PhotonicLayers() {
+		byNode[l.Node] = losses[l.Weight]
 	}
 	quantizeWeight := func(n *onnxio.Node, w *G.Node) (*G.Node, error) {
-		ll := &layerLevels{layer: layers[n], q: q, perRow: cfg.Quant.PerRow}
-		return applySTE(w, ll.dequantize)
+		return applySTE(w, byNode[n].stepDequantize)
 	}
 	net, err := network.Build(m, inputs, network.Options{Weight: quantizeWeight})
 	if err != nil {
@@ -169,14 +175,11 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 		byName[net.ParamNames[i]] = p
 	}
 	for _, l := range m.Graph.PhotonicLayers() {
-		wl, err := NewWriteLoss(l, cfg.Quant, cfg.Block, cfg.Ref, cfg.Norm)
-		if err != nil {
-			return nil, err
-		}
+		wl := losses[l.Weight]
 		lambda := cfg.Lambda
 		tr.losses = append(tr.losses, wl)
 		eval := func(w []float32) (float64, []float32, error) {
-			loss, grad := wl.Eval(w)
+			loss, grad := wl.stepEval(w)
 			for i := range grad {
 				grad[i] *= float32(lambda)
 			}
@@ -240,6 +243,9 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	// gorgonia adds each run's gradients to the ones already there
 	for _, g := range tr.grads {
 		clear(g)
+	}
+	for _, wl := range tr.losses {
+		wl.step = nil // the weights changed in the last update
 	}
 	tr.vm.Reset()
 	if err := tr.vm.RunAll(); err != nil {

@@ -3,8 +3,6 @@ package finetune
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
@@ -51,92 +49,6 @@ func ParseNorm(s string) (Norm, error) {
 	return "", fmt.Errorf("unknown loss %q (want l1, l2 or cell)", s)
 }
 
-// layerLevels maps a photonic layer's weight initializer onto the matrix
-// the core computes and its levels. Weights are in the initializer's
-// layout; matrices are row-major [Rows, Cols].
-type layerLevels struct {
-	layer  onnxio.Layer
-	q      *quantize.Quantizer
-	perRow bool
-}
-
-// position returns the matrix row and column of initializer element i.
-func (ll *layerLevels) position(i int) (r, col int) {
-	if ll.layer.Transposed {
-		return i % ll.layer.Rows, i / ll.layer.Rows
-	}
-	return i / ll.layer.Cols, i % ll.layer.Cols
-}
-
-// scales returns alpha: the largest magnitude of the tensor (one entry) or
-// of each matrix row, times the headroom; and the initializer index of the
-// first weight with that magnitude (-1 where alpha is 0).
-func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
-	n := 1
-	if ll.perRow {
-		n = ll.layer.Rows
-	}
-	alpha, owner = make([]float64, n), make([]int, n)
-	for i := range owner {
-		owner[i] = -1
-	}
-	for i, v := range w {
-		r := 0
-		if ll.perRow {
-			r, _ = ll.position(i)
-		}
-		if a := math.Abs(float64(v)); a > alpha[r] {
-			alpha[r], owner[r] = a, i
-		}
-	}
-	for r := range alpha {
-		alpha[r] *= ll.q.Config().ScaleFactor()
-	}
-	return alpha, owner
-}
-
-// alpha returns the scale of matrix row r.
-func (ll *layerLevels) alpha(scales []float64, r int) float64 { return scales[ll.scaleOf(r)] }
-
-// scaleOf returns the index of the scale that matrix row r is divided by.
-func (ll *layerLevels) scaleOf(r int) int {
-	if ll.perRow {
-		return r
-	}
-	return 0
-}
-
-// dequantize is the forward pass of the quantizer: q(w) for every weight.
-func (ll *layerLevels) dequantize(w []float32) []float32 {
-	scales, _ := ll.scales(w)
-	out := make([]float32, len(w))
-	parallelRange(len(w), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			r, _ := ll.position(i)
-			_, deq := ll.q.Value(float64(w[i]), ll.alpha(scales, r))
-			out[i] = float32(deq)
-		}
-	})
-	return out
-}
-
-// parallelRange splits [0, n) into one contiguous range per CPU and runs
-// f on them concurrently: the quantizer and the write-aware loss visit
-// every weight on every step. Each index stands for perIndex weights;
-// ranges of fewer than 4096 weights are not worth a goroutine.
-func parallelRange(n, perIndex int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(p*n/parts, (p+1)*n/parts)
-		}()
-	}
-	wg.Wait()
-}
-
 // WriteLoss is ELight's write-aware regularizer for one photonic layer: the
 // distance between each K x K block's levels and a reference block. The
 // levels are c/(L-1), rounded in the value; the gradient uses the
@@ -149,6 +61,11 @@ type WriteLoss struct {
 	// last Eval, whatever the norm: what training is meant to lower.
 	Writes int64
 	layerLevels
+
+	// step holds the levels of the training step's weights once the
+	// quantizer or the loss has computed them, so that a step quantizes
+	// each weight once; the trainer clears it when the weights change.
+	step *rounded
 }
 
 // NewWriteLoss returns the write-aware loss of layer l.
@@ -175,15 +92,15 @@ type levelMap struct {
 	ownerW   []float64 // that weight
 }
 
-// levels returns the levels of w (initializer layout), rounded or, for the
-// gradient check, continuous.
-func (wl *WriteLoss) levels(w []float32, continuous bool) *levelMap {
+// levels returns the levels of w (initializer layout) in matrix layout:
+// those of lv, which must be w's, or, for the gradient check, continuous.
+func (wl *WriteLoss) levels(w []float32, lv *rounded, continuous bool) *levelMap {
 	rows, cols := wl.layer.Rows, wl.layer.Cols
 	n := rows * cols
 	lm := &levelMap{c: make([]float64, n), dcdw: make([]float64, n), dcdalpha: make([]float64, n), negative: make([]bool, n)}
-	scales, owner := wl.scales(w)
+	scales := lv.scales
 	lm.owner, lm.ownerW = make([]int, len(scales)), make([]float64, len(scales))
-	for s, i := range owner {
+	for s, i := range lv.owner {
 		lm.owner[s] = -1
 		if i >= 0 {
 			r, col := wl.position(i)
@@ -205,8 +122,7 @@ func (wl *WriteLoss) levels(w []float32, continuous bool) *levelMap {
 			if continuous {
 				lm.c[at] = wl.q.ContinuousLevel(x)
 			} else {
-				level, _ := wl.q.Value(float64(v), alpha)
-				lm.c[at] = float64(level) / max
+				lm.c[at] = float64(lv.level[i]) / max
 			}
 			// c depends on w / alpha, and alpha = max |w| is a weight too
 			g := wl.q.LevelGrad(x)
@@ -301,9 +217,33 @@ func (wl *WriteLoss) reference(m []float64) []float64 {
 // Eval returns the loss of the weights w (initializer layout) and its
 // gradient with respect to w.
 func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
-	lm := wl.levels(w, false)
+	return wl.evalRounded(w, wl.round(w))
+}
+
+// evalRounded is Eval with the levels r of w already known.
+func (wl *WriteLoss) evalRounded(w []float32, r *rounded) (float64, []float32) {
+	lm := wl.levels(w, r, false)
 	wl.Writes = wl.exactCellWrites(lm.c)
 	return wl.evalLevels(lm, nil)
+}
+
+// stepLevels returns the levels of w, the weights of the current training
+// step, computing them on the first call of the step.
+func (wl *WriteLoss) stepLevels(w []float32) *rounded {
+	if wl.step == nil {
+		wl.step = wl.round(w)
+	}
+	return wl.step
+}
+
+// stepDequantize is the quantizer of the training graph's forward pass.
+func (wl *WriteLoss) stepDequantize(w []float32) []float32 {
+	return wl.dequantizeRounded(w, wl.stepLevels(w))
+}
+
+// stepEval is the loss of the training graph.
+func (wl *WriteLoss) stepEval(w []float32) (float64, []float32) {
+	return wl.evalRounded(w, wl.stepLevels(w))
 }
 
 // exactCellWrites returns the writes the cell order needs for the rounded

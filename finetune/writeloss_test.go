@@ -50,7 +50,7 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 	for i := range w {
 		w[i] = float32(rng.NormFloat64())
 	}
-	lm := wl.levels(w, true)
+	lm := wl.levels(w, wl.round(w), true)
 	var fixed [][]float64
 	if norm == L2 {
 		pos, neg := make([]float64, len(lm.c)), make([]float64, len(lm.c))
@@ -63,7 +63,7 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 	}
 	_, grad := wl.evalLevels(lm, fixed)
 	loss := func(w []float32) float64 {
-		l, _ := wl.evalLevels(wl.levels(w, true), fixed)
+		l, _ := wl.evalLevels(wl.levels(w, wl.round(w), true), fixed)
 		return l
 	}
 	checked := 0

@@ -1,0 +1,124 @@
+package finetune
+
+import (
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize"
+)
+
+// layerLevels maps a photonic layer's weight initializer onto the matrix
+// the core computes and its levels. Weights are in the initializer's
+// layout; matrices are row-major [Rows, Cols].
+type layerLevels struct {
+	layer  onnxio.Layer
+	q      *quantize.Quantizer
+	perRow bool
+}
+
+// position returns the matrix row and column of initializer element i.
+func (ll *layerLevels) position(i int) (r, col int) {
+	if ll.layer.Transposed {
+		return i % ll.layer.Rows, i / ll.layer.Rows
+	}
+	return i / ll.layer.Cols, i % ll.layer.Cols
+}
+
+// scales returns alpha: the largest magnitude of the tensor (one entry) or
+// of each matrix row, times the headroom; and the initializer index of the
+// first weight with that magnitude (-1 where alpha is 0).
+func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
+	n := 1
+	if ll.perRow {
+		n = ll.layer.Rows
+	}
+	alpha, owner = make([]float64, n), make([]int, n)
+	for i := range owner {
+		owner[i] = -1
+	}
+	for i, v := range w {
+		r := 0
+		if ll.perRow {
+			r, _ = ll.position(i)
+		}
+		if a := math.Abs(float64(v)); a > alpha[r] {
+			alpha[r], owner[r] = a, i
+		}
+	}
+	for r := range alpha {
+		alpha[r] *= ll.q.Config().ScaleFactor()
+	}
+	return alpha, owner
+}
+
+// alpha returns the scale of matrix row r.
+func (ll *layerLevels) alpha(scales []float64, r int) float64 { return scales[ll.scaleOf(r)] }
+
+// scaleOf returns the index of the scale that matrix row r is divided by.
+func (ll *layerLevels) scaleOf(r int) int {
+	if ll.perRow {
+		return r
+	}
+	return 0
+}
+
+// rounded is one quantization of a layer's weights: the scales, the
+// weight that sets each of them, and every weight's signed level.
+type rounded struct {
+	scales []float64
+	owner  []int   // initializer index of each scale's largest weight; -1 where alpha is 0
+	level  []int16 // initializer layout
+}
+
+// round quantizes w (initializer layout).
+func (ll *layerLevels) round(w []float32) *rounded {
+	r := &rounded{level: make([]int16, len(w))}
+	r.scales, r.owner = ll.scales(w)
+	parallelRange(len(w), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row, _ := ll.position(i)
+			c, _ := ll.q.Value(float64(w[i]), ll.alpha(r.scales, row))
+			r.level[i] = int16(c)
+		}
+	})
+	return r
+}
+
+// dequantize is the forward pass of the quantizer: q(w) for every weight.
+func (ll *layerLevels) dequantize(w []float32) []float32 {
+	return ll.dequantizeRounded(w, ll.round(w))
+}
+
+// dequantizeRounded is dequantize with the levels r of w already known.
+func (ll *layerLevels) dequantizeRounded(w []float32, r *rounded) []float32 {
+	out := make([]float32, len(w))
+	parallelRange(len(w), 1, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			row, _ := ll.position(i)
+			out[i] = float32(ll.q.Dequantize(int(r.level[i]), ll.alpha(r.scales, row)))
+			if math.IsNaN(float64(w[i])) {
+				out[i] = w[i] // a diverging run shows in the loss
+			}
+		}
+	})
+	return out
+}
+
+// parallelRange splits [0, n) into one contiguous range per CPU and runs
+// f on them concurrently: the quantizer and the write-aware loss visit
+// every weight on every step. Each index stands for perIndex weights;
+// ranges of fewer than 4096 weights are not worth a goroutine.
+func parallelRange(n, perIndex int, f func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(p*n/parts, (p+1)*n/parts)
+		}()
+	}
+	wg.Wait()
+}
