@@ -53,8 +53,14 @@ func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
 	return alpha, owner
 }
 
-// alpha returns the scale of matrix row r.
-func (ll *layerLevels) alpha(scales []float64, r int) float64 { return scales[ll.scaleOf(r)] }
+// alphaAt returns the scale of initializer element i.
+func (ll *layerLevels) alphaAt(scales []float64, i int) float64 {
+	if !ll.perRow {
+		return scales[0] // no need to find the row
+	}
+	r, _ := ll.position(i)
+	return scales[r]
+}
 
 // scaleOf returns the index of the scale that matrix row r is divided by.
 func (ll *layerLevels) scaleOf(r int) int {
@@ -78,9 +84,7 @@ func (ll *layerLevels) round(w []float32) *rounded {
 	r.scales, r.owner = ll.scales(w)
 	parallelRange(len(w), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			row, _ := ll.position(i)
-			c, _ := ll.q.Value(float64(w[i]), ll.alpha(r.scales, row))
-			r.level[i] = int16(c)
+			r.level[i] = int16(ll.q.Level(float64(w[i]), ll.alphaAt(r.scales, i)))
 		}
 	})
 	return r
@@ -96,8 +100,7 @@ func (ll *layerLevels) dequantizeRounded(w []float32, r *rounded) []float32 {
 	out := make([]float32, len(w))
 	parallelRange(len(w), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			row, _ := ll.position(i)
-			out[i] = float32(ll.q.Dequantize(int(r.level[i]), ll.alpha(r.scales, row)))
+			out[i] = float32(ll.q.Dequantize(int(r.level[i]), ll.alphaAt(r.scales, i)))
 			if math.IsNaN(float64(w[i])) {
 				out[i] = w[i] // a diverging run shows in the loss
 			}

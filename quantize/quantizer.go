@@ -112,11 +112,20 @@ func (q *Quantizer) Value(w, alpha float64) (level int, deq float64) {
 	if !(alpha > 0) {
 		return 0, 0
 	}
+	c := q.Level(w, alpha)
+	return c, q.Dequantize(c, alpha)
+}
+
+// Level is Value's signed level alone.
+func (q *Quantizer) Level(w, alpha float64) int {
+	if !(alpha > 0) || math.IsNaN(w) {
+		return 0
+	}
 	v := q.Magnitude(math.Abs(w) / alpha)
 	if w < 0 {
-		return -v, -q.Dequantize(v, alpha)
+		return -v
 	}
-	return v, q.Dequantize(v, alpha)
+	return v
 }
 
 // Dequantize returns the weight a signed level c stands for at scale alpha:
