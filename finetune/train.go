@@ -144,14 +144,13 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	// Each photonic layer's quantizer and write-aware loss share one
 	// quantization of the layer's weights per step.
 	losses := map[string]*WriteLoss{}
-	for _, l := range m.Graph.PhotonicLayers() {
-		if losses[l.Weight], err = NewWriteLoss(l, cfg.Quant, cfg.Block, cfg.Ref, cfg.Norm); err != nil {
-			return nil, err
-		}
-	}
 	byNode := map[*onnxio.Node]*WriteLoss{}
 	for _, l := range m.Graph.PhotonicLayers() {
-		byNode[l.Node] = losses[l.Weight]
+		wl, err := NewWriteLoss(l, cfg.Quant, cfg.Block, cfg.Ref, cfg.Norm)
+		if err != nil {
+			return nil, err
+		}
+		losses[l.Weight], byNode[l.Node] = wl, wl
 	}
 	quantizeWeight := func(n *onnxio.Node, w *G.Node) (*G.Node, error) {
 		return applySTE(w, byNode[n].stepDequantize)
