@@ -26,6 +26,16 @@ func (ll *layerLevels) position(i int) (r, col int) {
 	return i / ll.layer.Cols, i % ll.layer.Cols
 }
 
+// matrixIndex returns the row-major matrix index of initializer element i:
+// i itself unless the initializer stores the matrix transposed.
+func (ll *layerLevels) matrixIndex(i int) int {
+	if !ll.layer.Transposed {
+		return i
+	}
+	r, col := ll.position(i)
+	return r*ll.layer.Cols + col
+}
+
 // scales returns alpha: the largest magnitude of the tensor (one entry) or
 // of each matrix row, times the headroom; and the initializer index of the
 // first weight with that magnitude (-1 where alpha is 0).

@@ -103,17 +103,15 @@ func (wl *WriteLoss) levels(w []float32, lv *rounded, continuous bool) *levelMap
 	for s, i := range lv.owner {
 		lm.owner[s] = -1
 		if i >= 0 {
-			r, col := wl.position(i)
-			lm.owner[s], lm.ownerW[s] = r*cols+col, float64(w[i])
+			lm.owner[s], lm.ownerW[s] = wl.matrixIndex(i), float64(w[i])
 		}
 	}
 	max := float64(wl.q.Max())
 	parallelRange(len(w), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
 			v := w[i]
-			r, col := wl.position(i)
-			at := r*cols + col
-			alpha := scales[wl.scaleOf(r)]
+			at := wl.matrixIndex(i)
+			alpha := wl.alphaAt(scales, i)
 			if alpha == 0 {
 				continue
 			}
@@ -162,8 +160,7 @@ func (wl *WriteLoss) chain(lm *levelMap, gradC []float64) []float32 {
 	grad := make([]float32, len(gradC))
 	parallelRange(len(grad), 1, func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			r, col := wl.position(i)
-			grad[i] = float32(gradM[r*cols+col])
+			grad[i] = float32(gradM[wl.matrixIndex(i)])
 		}
 	})
 	return grad
