@@ -2,8 +2,8 @@
 # Fine-tunes a bundled testdata model with elight optimize at each lambda
 # and prints one Markdown table row per run: writes of every strategy, the
 # cell order's most-written cell and energy, top-1 accuracy on the full
-# test set (float, quantized before fine-tuning, after) and the minutes the
-# fine-tuning steps took on this machine.
+# test set (float, quantized before fine-tuning, after) and the minutes from
+# the run's start to its last step (accuracy before training included).
 #
 #   finetune/bench/lambda_table.sh MODEL STEPS LAMBDA... [-- OPTIMIZE FLAGS]
 #
