@@ -81,8 +81,10 @@ quantizer sits in the forward pass (its gradient passes straight through)
 and lambda (--diff-weight) times ELight's write-aware loss pulls the blocks
 programmed one after another onto a core toward a reference block, so that
 reprogramming needs fewer writes; --diff-loss cell instead penalizes the
-writes the cell order will need (on the bundled VGG8, --diff-weight 1.25 for
-800 steps gave 21x fewer writes at -0.23 points of top-1). The task loss is cross-entropy on the
+writes the cell order will need. With --diff-loss cell --lr 1e-3, the
+bundled VGG8 needed 36x fewer writes after 800 steps at --diff-weight 0.5
+(-0.50 points of top-1), the bundled ResNet 24x after 2400 steps at
+--diff-weight 1 (-0.15 points). The task loss is cross-entropy on the
 labels, or, with --distill or unlabeled data, distillation from the float
 model's logits. Top-1 accuracy of the float model, of the quantized model
 before fine-tuning and after it, measured on the test split, and the writes
