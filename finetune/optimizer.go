@@ -74,13 +74,21 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 	}
 }
 
-// learningRate is the schedule: "constant", or "cosine" decay from lr to 0
-// over the run, and 0 after it.
-func learningRate(schedule string, lr float64, step, steps int) (float64, error) {
+// learningRate is the schedule at step (counted from 0): a linear rise to
+// lr over the first warmup steps, then "constant", or "cosine" decay from
+// lr to 0 over the rest of the run, and 0 after it.
+func learningRate(schedule string, lr float64, step, steps, warmup int) (float64, error) {
+	if warmup < 0 || warmup >= steps {
+		return 0, fmt.Errorf("learning-rate warmup of %d steps: want 0 to %d, fewer than the run's steps", warmup, steps-1)
+	}
+	if step < warmup {
+		return lr * float64(step+1) / float64(warmup), nil
+	}
 	switch schedule {
 	case "constant":
 		return lr, nil
 	case "cosine":
+		step, steps = step-warmup, steps-warmup
 		return lr * 0.5 * (1 + math.Cos(math.Pi*float64(min(step, steps))/float64(steps))), nil
 	}
 	return 0, fmt.Errorf("unknown learning-rate schedule %q (want cosine or constant)", schedule)

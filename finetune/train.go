@@ -31,6 +31,7 @@ type Config struct {
 	Optimizer   string  // sgd or adam
 	LR          float64 // peak learning rate
 	Schedule    string  // cosine or constant
+	Warmup      int     // steps of linear rise to LR before the schedule
 	Momentum    float64 // for sgd
 	WeightDecay float64
 
@@ -125,7 +126,7 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := learningRate(cfg.Schedule, cfg.LR, 0, cfg.Steps); err != nil {
+	if _, err := learningRate(cfg.Schedule, cfg.LR, 0, cfg.Steps, cfg.Warmup); err != nil {
 		return nil, err
 	}
 	if err := cfg.Quant.Validate(); err != nil {
@@ -253,7 +254,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	if err := tr.collect(); err != nil {
 		return Progress{}, err
 	}
-	lr, _ := learningRate(tr.cfg.Schedule, tr.cfg.LR, step, tr.cfg.Steps)
+	lr, _ := learningRate(tr.cfg.Schedule, tr.cfg.LR, step, tr.cfg.Steps, tr.cfg.Warmup)
 	tr.opt.step(tr.values, tr.grads, lr)
 	tr.steps++
 

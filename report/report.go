@@ -134,6 +134,7 @@ type Finetune struct {
 	Optimizer           string             `json:"optimizer"`
 	LR                  float64            `json:"lr"`
 	Schedule            string             `json:"lr_schedule"`
+	Warmup              int                `json:"warmup_steps,omitempty"`
 	WeightDecay         float64            `json:"weight_decay"`
 	Distillation        bool               `json:"distillation"`
 	Temperature         float64            `json:"temperature"`

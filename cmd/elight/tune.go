@@ -32,6 +32,7 @@ type tuneFlags struct {
 	momentum    float64
 	weightDecay float64
 	schedule    string
+	warmup      int
 	temperature float64
 	distill     bool
 	calibration int
@@ -52,6 +53,7 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum of sgd")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fs.StringVar(&f.schedule, "lr-schedule", "cosine", "learning-rate schedule: cosine (decay to 0) or constant")
+	fs.IntVar(&f.warmup, "warmup", 0, "raise the learning rate linearly over the first `N` steps, then follow --lr-schedule over the rest")
 	fs.Float64Var(&f.temperature, "temperature", 4, "softening temperature of distillation")
 	fs.BoolVar(&f.distill, "distill", false, "learn from the float model's logits even when the data has labels")
 	fs.IntVar(&f.calibration, "calibration", 0, "train on a seeded random subset of `N` training images (0: all)")
@@ -117,7 +119,7 @@ func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, erro
 func (f *tuneFlags) trainConfig(quant quantize.Config, block int, trainImages int) (finetune.Config, error) {
 	c := finetune.Config{
 		Quant: quant, Block: block, Lambda: f.diffWeight,
-		Optimizer: f.optimizer, LR: f.lr, Schedule: f.schedule, Momentum: f.momentum, WeightDecay: f.weightDecay,
+		Optimizer: f.optimizer, LR: f.lr, Schedule: f.schedule, Warmup: f.warmup, Momentum: f.momentum, WeightDecay: f.weightDecay,
 		BatchSize: f.batch, Temperature: f.temperature,
 	}
 	var err error
@@ -150,6 +152,9 @@ func (f *tuneFlags) trainConfig(quant quantize.Config, block int, trainImages in
 	c.Steps = f.steps
 	if c.Steps == 0 {
 		c.Steps = max(1, int(f.epochs*float64(trainImages)/float64(f.batch)))
+	}
+	if f.warmup < 0 || f.warmup >= c.Steps {
+		return c, usageError("--warmup %d: want 0 to %d, fewer than the run's %d steps", f.warmup, c.Steps-1, c.Steps)
 	}
 	return c, nil
 }
@@ -275,7 +280,7 @@ func finetuneSummary(f *tuneFlags, c finetune.Config, spec string, before *repor
 	return &report.Finetune{
 		Data: spec, Steps: c.Steps, BatchSize: c.BatchSize, Lambda: c.Lambda,
 		Loss: string(c.Norm), Reference: ref, Optimizer: c.Optimizer, LR: c.LR,
-		Schedule: c.Schedule, WeightDecay: c.WeightDecay, Distillation: f.distill, Temperature: c.Temperature,
+		Schedule: c.Schedule, Warmup: c.Warmup, WeightDecay: c.WeightDecay, Distillation: f.distill, Temperature: c.Temperature,
 		Seed: f.data.seed, Calibration: f.calibration,
 		WritesBefore: before.Totals.Writes, MaxCellWritesBefore: before.Totals.MaxCellWrites,
 	}

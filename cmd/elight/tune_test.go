@@ -109,6 +109,7 @@ func TestOptimizeFinetuneRejectsBadInput(t *testing.T) {
 		{tuneArgs(t, out, "--lr", "0"), "--lr"},
 		{tuneArgs(t, out, "--optimizer", "lbfgs"), "--optimizer"},
 		{tuneArgs(t, out, "--batch", "100"), "--batch"},
+		{tuneArgs(t, out, "--steps", "3", "--warmup", "3"), "--warmup 3"},
 		{[]string{"optimize", "../../testdata/resnet/resnet_bnfold_op13.onnx", "-o", out, "--data", "idx:" + datatest.FashionMNISTDir(t)}, "--pad 2 --channels 3"},
 	}
 	for _, c := range cases {
