@@ -82,9 +82,9 @@ and lambda (--diff-weight) times ELight's write-aware loss pulls the blocks
 programmed one after another onto a core toward a reference block, so that
 reprogramming needs fewer writes; --diff-loss cell instead penalizes the
 writes the cell order will need. With --diff-loss cell --lr 1e-3, the
-bundled VGG8 needed 36x fewer writes after 800 steps at --diff-weight 0.5
-(-0.50 points of top-1), the bundled ResNet 24x after 2400 steps at
---diff-weight 1 (-0.15 points). The task loss is cross-entropy on the
+bundled VGG8 needed 37x fewer writes after 800 steps at --diff-weight 0.5
+--warmup 50 (+0.48 points of top-1), the bundled ResNet 31x after 2400
+steps at --diff-weight 1 --warmup 100 (-0.14 points). The task loss is cross-entropy on the
 labels, or, with --distill or unlabeled data, distillation from the float
 model's logits. Top-1 accuracy of the float model, of the quantized model
 before fine-tuning and after it, measured on the test split, and the writes
