@@ -84,9 +84,9 @@ reprogramming needs fewer writes; --diff-loss cell instead penalizes the
 writes the cell order will need. With --diff-loss cell --lr 1e-3, the
 bundled VGG8 needed 37x fewer writes after 800 steps at --diff-weight 0.5
 --warmup 50 (+0.48 points of top-1), the bundled ResNet 31x after 2400
-steps at --diff-weight 1 --warmup 100 (-0.14 points). The task loss is cross-entropy on the
-labels, or, with --distill or unlabeled data, distillation from the float
-model's logits. Top-1 accuracy of the float model, of the quantized model
+steps at --diff-weight 1 --warmup 100 (-0.14 points). The task loss is
+cross-entropy on the labels, or, with --distill or unlabeled data,
+distillation from the float model's logits. Top-1 accuracy of the float model, of the quantized model
 before fine-tuning and after it, measured on the test split, and the writes
 before fine-tuning go into the report. With --no-finetune, the pretrained
 weights are quantized as they are (and --data, if given, only measures
