@@ -103,14 +103,17 @@ type Trainer struct {
 	names   []string
 	task    *taskLoss
 	taskOut *G.Node
-	writes  []*G.Node // the write-aware loss of each photonic layer, unweighted
 	losses  []*WriteLoss
-	vm      G.VM
-	opt     optimizer
-	teacher *network.Net // the float model, for distillation
-	grads   [][]float32
-	values  [][]float32
-	steps   int // taken so far
+	// writeLoss holds each photonic layer's write-aware loss, unweighted,
+	// of the latest step.
+	writeLoss []float64
+	lambda    float64
+	vm        G.VM
+	opt       optimizer
+	teacher   *network.Net // the float model, for distillation
+	grads     [][]float32
+	values    [][]float32
+	steps     int // taken so far
 }
 
 // NewTrainer builds the training graph of m, whose BatchNorms must already
@@ -174,23 +177,23 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	for i, p := range net.Params {
 		byName[net.ParamNames[i]] = p
 	}
+	// The write losses enter the graph already weighted by lambda, which
+	// the trainer reads at every step so that SetLambda can change it.
+	tr.lambda = cfg.Lambda
 	for _, l := range m.Graph.PhotonicLayers() {
 		wl := losses[l.Weight]
-		lambda := cfg.Lambda
+		at := len(tr.losses)
 		tr.losses = append(tr.losses, wl)
+		tr.writeLoss = append(tr.writeLoss, 0)
 		eval := func(w []float32) (float64, []float32, error) {
 			loss, grad := wl.stepEval(w)
+			tr.writeLoss[at] = loss
 			for i := range grad {
-				grad[i] *= float32(lambda)
+				grad[i] *= float32(tr.lambda)
 			}
-			return loss, grad, nil
+			return tr.lambda * loss, grad, nil
 		}
-		d, err := applyLoss("WriteLoss:"+l.Weight, byName[l.Weight], eval)
-		if err != nil {
-			return nil, err
-		}
-		tr.writes = append(tr.writes, d)
-		weighted, err := G.Mul(d, G.NewConstant(float32(lambda)))
+		weighted, err := applyLoss("WriteLoss:"+l.Weight, byName[l.Weight], eval)
 		if err != nil {
 			return nil, err
 		}
@@ -259,8 +262,8 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	tr.steps++
 
 	p := Progress{Step: step + 1, Steps: tr.cfg.Steps, LR: lr, TaskLoss: scalar(tr.taskOut), Accuracy: -1}
-	for _, d := range tr.writes {
-		p.WriteLoss += scalar(d)
+	for _, d := range tr.writeLoss {
+		p.WriteLoss += d
 	}
 	for _, wl := range tr.losses {
 		p.CellWrites += wl.Writes

@@ -2,6 +2,7 @@ package finetune
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 
@@ -132,4 +133,50 @@ func TestGradientsDoNotAccumulate(t *testing.T) {
 			t.Fatalf("gradient of %q changed between two identical steps", tr.names[i])
 		}
 	}
+}
+
+// TestTrainerWeighsWriteLossByLambda: the gradient of the training loss is
+// the task gradient plus lambda times the write loss's gradient, so on one
+// batch from the same weights, g(3) - g(0) equals 3 (g(1) - g(0)).
+func TestTrainerWeighsWriteLossByLambda(t *testing.T) {
+	data := resnetBatches(t, true)
+	x := make([]float32, 8*3*32*32)
+	labels, _ := data.Next(x)
+	grads := map[float64][][]float32{}
+	for _, lambda := range []float64{0, 1, 3} {
+		m, err := onnxio.Read("../testdata/resnet/resnet_bnfold_op13.onnx")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig()
+		cfg.Lambda, cfg.Norm, cfg.Optimizer, cfg.LR, cfg.Momentum = lambda, Cell, "sgd", 0, 0
+		tr, err := NewTrainer(m, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Step(x, labels); err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range tr.grads {
+			grads[lambda] = append(grads[lambda], slices.Clone(g))
+		}
+		tr.Close()
+	}
+	checked := 0
+	for i := range grads[0] {
+		for j, g0 := range grads[0][i] {
+			one, three := float64(grads[1][i][j]-g0), float64(grads[3][i][j]-g0)
+			if math.Abs(one) < 1e-4 {
+				continue // too small to compare in float32
+			}
+			checked++
+			if math.Abs(three-3*one) > 1e-3*math.Abs(3*one)+1e-6 {
+				t.Fatalf("parameter %d element %d: write-loss gradient %g at lambda 1 but %g at lambda 3 (want 3x)", i, j, one, three)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no write-loss gradient large enough to compare")
+	}
+	t.Logf("compared %d gradient elements", checked)
 }
