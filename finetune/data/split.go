@@ -90,3 +90,21 @@ func seq(n int) []int {
 	}
 	return out
 }
+
+// Carve divides s into n images drawn at random with the seed, kept in the
+// order they have in s, and the rest: two disjoint splits that together
+// hold every image of s once. Fine-tuning holds the first out as
+// validation images and trains on the second. n must be between 1 and
+// Len()-1.
+func (s *Split) Carve(n int, seed uint64) (held, rest *Split, err error) {
+	if n < 1 || n >= s.Len() {
+		return nil, nil, fmt.Errorf("%s has %d images: cannot hold %d of them out and train on the rest", s.Name, s.Len(), n)
+	}
+	perm := Permutation(s.Len(), seed)
+	pick, others := perm[:n], perm[n:]
+	slices.Sort(pick)
+	slices.Sort(others)
+	held = s.sub(fmt.Sprintf("%d of %s held out with seed %d", n, s.Name, seed), pick)
+	rest = s.sub(fmt.Sprintf("%s without the %d held out with seed %d", s.Name, n, seed), others)
+	return held, rest, nil
+}

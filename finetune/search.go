@@ -1,0 +1,274 @@
+package finetune
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/elight-photonic/elight/onnxio"
+)
+
+// Rewindable is training data whose position can be saved and restored, so
+// that a segment the search discards does not use up batches: the model it
+// keeps then saw exactly the batches a fixed schedule of its segments sees.
+type Rewindable interface {
+	Batches
+	// Position returns how many batches have been served.
+	Position() int
+	// Seek makes the next batch the one at position pos.
+	Seek(pos int)
+}
+
+// SegmentWarmup is the learning-rate warmup of every segment after the
+// first: a tenth of its steps. Adam's moments carry over between segments,
+// so a short rise is enough.
+func SegmentWarmup(steps int) int { return steps / 10 }
+
+// Measurement is what the search knows of a checkpoint: the quantized
+// model's validation accuracy and the writes of the programming order the
+// run will use.
+type Measurement struct {
+	Accuracy      float64 // top-1 on the validation images
+	Writes        int64
+	MaxCellWrites int64
+}
+
+// Measure measures a checkpoint. store writes the checkpoint's float
+// weights into a model (a copy the caller owns); the caller quantizes and
+// evaluates that model.
+type Measure func(ctx context.Context, store func(*onnxio.Model)) (Measurement, error)
+
+// SearchConfig is an accuracy-driven search: training proceeds in segments,
+// each a warm restart of the learning-rate schedule with its own lambda,
+// and after each the quantized model is measured on validation images.
+type SearchConfig struct {
+	// Train is the training run: Lambda is the first segment's lambda,
+	// Steps the length of every segment, Warmup the first segment's
+	// warmup (later segments warm up over SegmentWarmup(Steps)).
+	Train Config
+	// MinAccuracy is the validation accuracy a checkpoint must reach to be
+	// kept.
+	MinAccuracy float64
+	// Segments bounds the number of segments; 0 runs until the deadline.
+	Segments int
+	// Deadline stops the search; a segment it interrupts is discarded.
+	// The zero time means none.
+	Deadline time.Time
+}
+
+// The search's lambda controller: after a segment that keeps the accuracy
+// lambda is multiplied by the factor; after one that does not, the search
+// goes back to the best checkpoint, divides lambda by the factor and takes
+// the factor's square root, so that lambda closes in on the largest value
+// the accuracy budget admits.
+const (
+	firstLambdaFactor = 2.0
+	minLambdaFactor   = 1.05
+)
+
+// Segment is one segment of the search.
+type Segment struct {
+	Index int // from 1
+	// From is the checkpoint the segment started from: 0 for the
+	// pretrained weights, otherwise a segment's index.
+	From   int
+	Lambda float64
+	Steps  int
+	Measurement
+	// Met says whether the segment kept the accuracy budget.
+	Met bool
+}
+
+// SearchResult is the record of a search.
+type SearchResult struct {
+	// Pretrained measures the pretrained weights, quantized.
+	Pretrained Measurement
+	Segments   []Segment
+	// Chosen is the kept checkpoint: 0 for the pretrained weights, a
+	// segment's index, or -1 when nothing met the budget.
+	Chosen int
+	// Stopped says what ended the search: "segments" or "deadline".
+	Stopped string
+}
+
+// Lineage returns the segments that led to checkpoint i, first to last:
+// training with their lambdas one after another from the pretrained
+// weights, on the same data, gives the same weights. It is empty for the
+// pretrained weights or no checkpoint.
+func (r *SearchResult) Lineage(i int) []Segment {
+	var chain []Segment
+	for i > 0 {
+		s := r.Segments[i-1]
+		chain = append([]Segment{s}, chain...)
+		i = s.From
+	}
+	return chain
+}
+
+// Closest returns the checkpoint with the highest validation accuracy, and
+// its measurement: where a search that met nothing came closest.
+func (r *SearchResult) Closest() (int, Measurement) {
+	best, m := 0, r.Pretrained
+	for _, s := range r.Segments {
+		if s.Accuracy > m.Accuracy || (s.Accuracy == m.Accuracy && s.Writes < m.Writes) {
+			best, m = s.Index, s.Measurement
+		}
+	}
+	return best, m
+}
+
+// checkpoint is a kept state of the search.
+type checkpoint struct {
+	index    int
+	writes   int64
+	state    *State
+	position int
+}
+
+// Search fine-tunes m's photonic layers, whose BatchNorms must be folded,
+// for the fewest writes at a validation accuracy of at least
+// cfg.MinAccuracy, and stores the weights of the best checkpoint that met
+// it into m (m is left as it was when none did). progress is called after
+// every training step and segment after every segment; either may be nil.
+// The same data, configuration and measurements give the same search; the
+// deadline only decides where it stops.
+func Search(ctx context.Context, m *onnxio.Model, data Rewindable, cfg SearchConfig, measure Measure,
+	progress func(Progress), segment func(Segment)) (*SearchResult, error) {
+	tr, err := NewTrainer(m, cfg.Train)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	res := &SearchResult{Chosen: -1}
+	start, err := tr.checkpoint(0, data)
+	if err != nil {
+		return nil, err
+	}
+	if res.Pretrained, err = measure(ctx, tr.Store); err != nil {
+		return nil, err
+	}
+	var best *checkpoint
+	if res.Pretrained.Accuracy >= cfg.MinAccuracy {
+		best, res.Chosen = start, 0
+		best.writes = res.Pretrained.Writes
+	}
+	lambda, factor, from := cfg.Train.Lambda, firstLambdaFactor, 0
+	x := make([]float32, tr.InputSize())
+	for index := 1; ; index++ {
+		if cfg.Segments > 0 && index > cfg.Segments {
+			res.Stopped = "segments"
+			break
+		}
+		warmup := SegmentWarmup(cfg.Train.Steps)
+		if index == 1 {
+			warmup = cfg.Train.Warmup
+		}
+		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, warmup, cfg.Deadline, progress)
+		if err != nil {
+			return nil, err
+		}
+		if !finished {
+			res.Stopped = "deadline"
+			break
+		}
+		s := Segment{Index: index, From: from, Lambda: lambda, Steps: cfg.Train.Steps}
+		if s.Measurement, err = measure(ctx, tr.Store); err != nil {
+			return nil, err
+		}
+		s.Met = s.Accuracy >= cfg.MinAccuracy
+		res.Segments = append(res.Segments, s)
+		if segment != nil {
+			segment(s)
+		}
+		if s.Met {
+			if best == nil || s.Writes < best.writes {
+				if best, err = tr.checkpoint(index, data); err != nil {
+					return nil, err
+				}
+				best.writes, res.Chosen = s.Writes, index
+			}
+			from, lambda = index, lambda*factor
+			continue
+		}
+		back := start
+		if best != nil {
+			back = best
+		}
+		if err := tr.Load(back.state); err != nil {
+			return nil, err
+		}
+		data.Seek(back.position)
+		from, lambda, factor = back.index, lambda/factor, max(math.Sqrt(factor), minLambdaFactor)
+	}
+	if best != nil {
+		if err := tr.Load(best.state); err != nil {
+			return nil, err
+		}
+		tr.Store(m)
+	}
+	return res, nil
+}
+
+// TrainSchedule fine-tunes m's photonic layers in segments, one per lambda,
+// each a warm restart of cfg's schedule over cfg.Steps steps (the first
+// warming up over cfg.Warmup, the rest over SegmentWarmup): the fixed
+// replay of a search's lineage. It stores the trained weights into m.
+func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, lambdas []float64, progress func(Progress)) error {
+	tr, err := NewTrainer(m, cfg)
+	if err != nil {
+		return err
+	}
+	defer tr.Close()
+	x := make([]float32, tr.InputSize())
+	for i, lambda := range lambdas {
+		warmup := SegmentWarmup(cfg.Steps)
+		if i == 0 {
+			warmup = cfg.Warmup
+		}
+		if _, err := tr.segment(ctx, data, x, lambda, cfg.Steps, warmup, time.Time{}, progress); err != nil {
+			return err
+		}
+	}
+	tr.Store(m)
+	return nil
+}
+
+// segment trains one learning-rate cycle at lambda. It returns false,
+// having stopped early, when the deadline passed.
+func (tr *Trainer) segment(ctx context.Context, data Batches, x []float32, lambda float64, steps, warmup int,
+	deadline time.Time, progress func(Progress)) (bool, error) {
+	if err := tr.Restart(steps, warmup); err != nil {
+		return false, err
+	}
+	tr.SetLambda(lambda)
+	for step := 0; step < steps; step++ {
+		if ctx.Err() != nil {
+			return false, ErrInterrupted
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			return false, nil
+		}
+		labels, err := data.Next(x)
+		if err != nil {
+			return false, fmt.Errorf("training data: %w", err)
+		}
+		p, err := tr.Step(x, labels)
+		if err != nil {
+			return false, fmt.Errorf("step %d: %w", step+1, err)
+		}
+		if progress != nil {
+			progress(p)
+		}
+	}
+	return true, nil
+}
+
+// checkpoint saves the trainer's state and the data's position.
+func (tr *Trainer) checkpoint(index int, data Rewindable) (*checkpoint, error) {
+	s, err := tr.Save()
+	if err != nil {
+		return nil, err
+	}
+	return &checkpoint{index: index, state: s, position: data.Position()}, nil
+}

@@ -1,0 +1,61 @@
+package finetune
+
+import (
+	"fmt"
+
+	"github.com/elight-photonic/elight/finetune/network"
+)
+
+// State is a copy of a trainer's parameters and optimizer moments, taken
+// by Save and put back by Load: the search keeps the best model it has met
+// this way and goes back to it when a segment overshoots.
+type State struct {
+	values [][]float32
+	opt    optimizer
+}
+
+// Save copies the trainer's current parameters and optimizer state.
+func (tr *Trainer) Save() (*State, error) {
+	s := &State{opt: tr.opt.clone()}
+	for i, p := range tr.params {
+		v, err := network.Float32s(p.Value())
+		if err != nil {
+			return nil, fmt.Errorf("parameter %q: %w", tr.names[i], err)
+		}
+		s.values = append(s.values, append([]float32(nil), v...))
+	}
+	return s, nil
+}
+
+// Load puts back a state Save took from this trainer.
+func (tr *Trainer) Load(s *State) error {
+	if len(s.values) != len(tr.params) {
+		return fmt.Errorf("state of %d parameters, the trainer has %d", len(s.values), len(tr.params))
+	}
+	for i, p := range tr.params {
+		v, err := network.Float32s(p.Value())
+		if err != nil {
+			return fmt.Errorf("parameter %q: %w", tr.names[i], err)
+		}
+		copy(v, s.values[i])
+	}
+	tr.opt = s.opt.clone()
+	for _, wl := range tr.losses {
+		wl.step = nil
+	}
+	return nil
+}
+
+// SetLambda sets the weight of the write-aware loss from the next step on.
+func (tr *Trainer) SetLambda(lambda float64) { tr.lambda = lambda }
+
+// Restart begins a new learning-rate cycle of steps steps, the first
+// warmup of them rising linearly to the peak learning rate (a warm
+// restart); the optimizer keeps its moments.
+func (tr *Trainer) Restart(steps, warmup int) error {
+	if _, err := learningRate(tr.cfg.Schedule, tr.cfg.LR, 0, steps, warmup); err != nil {
+		return err
+	}
+	tr.cfg.Steps, tr.cfg.Warmup, tr.steps = steps, warmup, 0
+	return nil
+}
