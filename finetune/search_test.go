@@ -2,31 +2,13 @@ package finetune
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/elight-photonic/elight/onnxio"
 )
-
-// rewindableBatches is cyclingBatches with a position counted in batches.
-type rewindableBatches struct {
-	*cyclingBatches
-	batch int // samples per batch
-	pos   int
-}
-
-func (b *rewindableBatches) Next(x []float32) ([]int64, error) {
-	b.pos++
-	return b.cyclingBatches.Next(x)
-}
-
-func (b *rewindableBatches) Position() int { return b.pos }
-
-func (b *rewindableBatches) Seek(pos int) {
-	b.pos = pos
-	b.next = pos * b.batch % (len(b.x) / b.size)
-}
 
 // scriptedMeasure answers the search's measurements from a script: call i
 // gets accuracies[i] and writes[i]. It stores each checkpoint into a copy
@@ -62,40 +44,35 @@ func searchConfig() SearchConfig {
 }
 
 // TestSearchControlsLambda: lambda doubles after each segment that keeps
-// the accuracy; after one that does not, the search goes back to the best
-// checkpoint and lambda closes in from there.
+// the accuracy and falls after one that does not, closing in with a
+// smaller factor at each change of direction; the kept checkpoint is the
+// one with the fewest writes among those that kept the accuracy.
 func TestSearchControlsLambda(t *testing.T) {
 	sm := &scriptedMeasure{t: t,
-		//               pretrained seg 1  seg 2 seg 3  seg 4  seg 5
+		//                   pretrained seg 1  seg 2 seg 3  seg 4  seg 5
 		accuracies: []float64{0.95, 0.94, 0.92, 0.80, 0.91, 0.85},
 		writes:     []int64{1000, 800, 600, 300, 500, 400},
 	}
 	m := readResnet(t)
-	res, err := Search(context.Background(), m, &rewindableBatches{cyclingBatches: resnetBatches(t, true), batch: 8}, searchConfig(), sm.measure, nil, nil)
+	res, err := Search(context.Background(), m, resnetBatches(t, true), searchConfig(), sm.measure, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Segment{
-		{Index: 1, From: 0, Lambda: 0.5},
-		{Index: 2, From: 1, Lambda: 1},
-		{Index: 3, From: 2, Lambda: 2},    // overshoots: back to segment 2
-		{Index: 4, From: 2, Lambda: 1},    // 2 / 2, the factor becomes sqrt 2
-		{Index: 5, From: 4, Lambda: 1.41}, // 1 x sqrt 2, overshoots
-	}
-	for i, s := range res.Segments {
-		if s.Index != want[i].Index || s.From != want[i].From || int(s.Lambda*100) != int(want[i].Lambda*100) {
-			t.Errorf("segment %d: index %d from %d lambda %g, want from %d lambda %g", i+1, s.Index, s.From, s.Lambda, want[i].From, want[i].Lambda)
-		}
-	}
+	r2, r4 := math.Sqrt(2), math.Pow(2, 0.25)
+	want := []float64{0.5, 1, 2, 2 / r2, 2 / r2 * r4}
 	if len(res.Segments) != 5 || res.Stopped != "segments" {
 		t.Fatalf("%d segments, stopped by %q; want 5, stopped by segments", len(res.Segments), res.Stopped)
+	}
+	for i, s := range res.Segments {
+		if s.Index != i+1 || math.Abs(s.Lambda-want[i]) > 1e-12 {
+			t.Errorf("segment %d: index %d lambda %g, want lambda %g", i+1, s.Index, s.Lambda, want[i])
+		}
 	}
 	if res.Chosen != 4 {
 		t.Errorf("chose %d, want segment 4 (500 writes, the fewest of those that met 0.9)", res.Chosen)
 	}
-	lineage := res.Lineage(res.Chosen)
-	if got := []int{lineage[0].Index, lineage[1].Index, lineage[2].Index}; len(lineage) != 3 || !slices.Equal(got, []int{1, 2, 4}) {
-		t.Errorf("lineage of segment 4: %v, want segments 1, 2, 4", lineage)
+	if got := res.Lineage(4); !slices.Equal(got, want[:4]) {
+		t.Errorf("lineage of segment 4: %v, want %v", got, want[:4])
 	}
 }
 
@@ -112,23 +89,23 @@ func TestSearchReplaysAsFixedSchedule(t *testing.T) {
 	cfg := searchConfig()
 	cfg.Segments = 4
 	searched := readResnet(t)
-	res, err := Search(context.Background(), searched, &rewindableBatches{cyclingBatches: resnetBatches(t, true), batch: 8}, cfg, script().measure, nil, nil)
+	res, err := Search(context.Background(), searched, resnetBatches(t, true), cfg, script().measure, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Chosen != 3 {
 		t.Fatalf("chose %d, want segment 3", res.Chosen)
 	}
-	var lambdas []float64
-	for _, s := range res.Lineage(res.Chosen) {
-		lambdas = append(lambdas, s.Lambda)
+	if len(res.Lineage(3)) != 3 {
+		t.Fatalf("lineage %v, want three lambdas", res.Lineage(3))
 	}
+	lambdas := res.Lineage(res.Chosen)
 	replayed := readResnet(t)
 	if err := TrainSchedule(context.Background(), replayed, resnetBatches(t, true), cfg.Train, lambdas, nil); err != nil {
 		t.Fatal(err)
 	}
 	again := readResnet(t)
-	if _, err := Search(context.Background(), again, &rewindableBatches{cyclingBatches: resnetBatches(t, true), batch: 8}, cfg, script().measure, nil, nil); err != nil {
+	if _, err := Search(context.Background(), again, resnetBatches(t, true), cfg, script().measure, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	pretrained := readResnet(t)
@@ -157,7 +134,7 @@ func TestSearchUnmetBudgetKeepsModel(t *testing.T) {
 	cfg := searchConfig()
 	cfg.Segments = 3
 	m := readResnet(t)
-	res, err := Search(context.Background(), m, &rewindableBatches{cyclingBatches: resnetBatches(t, true), batch: 8}, cfg, sm.measure, nil, nil)
+	res, err := Search(context.Background(), m, resnetBatches(t, true), cfg, sm.measure, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +159,7 @@ func TestSearchStopsAtDeadline(t *testing.T) {
 	sm := &scriptedMeasure{t: t, accuracies: []float64{0.95}, writes: []int64{1000}}
 	cfg := searchConfig()
 	cfg.Segments, cfg.Deadline = 0, time.Now().Add(-time.Second)
-	res, err := Search(context.Background(), readResnet(t), &rewindableBatches{cyclingBatches: resnetBatches(t, true), batch: 8}, cfg, sm.measure, nil, nil)
+	res, err := Search(context.Background(), readResnet(t), resnetBatches(t, true), cfg, sm.measure, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

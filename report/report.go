@@ -142,6 +142,54 @@ type Finetune struct {
 	Calibration         int                `json:"calibration,omitempty"`
 	WritesBefore        PerStrategy[int64] `json:"writes_before"`
 	MaxCellWritesBefore PerStrategy[int64] `json:"max_cell_writes_before"`
+	// LambdaSchedule and SegmentSteps describe training in segments, each a
+	// warm restart of the learning-rate schedule over SegmentSteps steps
+	// with its own lambda; Steps is then their total.
+	LambdaSchedule []float64 `json:"diff_weight_schedule,omitempty"`
+	SegmentSteps   int       `json:"segment_steps,omitempty"`
+	// Validation is the number of training images held out to measure
+	// accuracy on, not trained on.
+	Validation int `json:"validation_images,omitempty"`
+	// Search records the accuracy-driven search, when it chose the run.
+	Search *Search `json:"search,omitempty"`
+}
+
+// Search records an accuracy-driven search: every checkpoint it measured
+// on the validation images, which one it kept, and the fixed flags that
+// train the kept one without a search.
+type Search struct {
+	// MaxDrop is the accuracy budget in percentage points of top-1 below
+	// the float model on the validation images.
+	MaxDrop float64 `json:"max_drop"`
+	// Budget is the wall-clock budget of the whole run, as given.
+	Budget string `json:"budget"`
+	// ValidationFloat is the float model's validation top-1, and
+	// MinValidation the least a kept checkpoint needed.
+	ValidationFloat float64 `json:"validation_float"`
+	MinValidation   float64 `json:"min_validation"`
+	// Checkpoints lists the pretrained weights (index 0) and every
+	// segment trained, in order.
+	Checkpoints []Checkpoint `json:"checkpoints"`
+	// Chosen is the index of the kept checkpoint.
+	Chosen int `json:"chosen"`
+	// Stopped says what ended the search: "segments" or "deadline".
+	Stopped string `json:"stopped"`
+	// Replay holds the flags that, added to the run's own, train the
+	// chosen checkpoint without a search.
+	Replay string `json:"replay_flags"`
+}
+
+// Checkpoint is one measured point of a search: the quantized model after
+// a segment of training (or the pretrained weights, index 0). Each segment
+// goes on from the one before.
+type Checkpoint struct {
+	Index         int     `json:"index"`
+	Lambda        float64 `json:"diff_weight"`
+	Steps         int     `json:"steps"`
+	Validation    float64 `json:"validation_top1"`
+	Writes        int64   `json:"writes"` // of the report's strategy
+	MaxCellWrites int64   `json:"max_cell_writes"`
+	Met           bool    `json:"met"` // kept the accuracy budget
 }
 
 // Report is the whole report.

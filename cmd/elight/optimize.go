@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/elight-photonic/elight/finetune"
+	"github.com/elight-photonic/elight/finetune/data"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
 	"github.com/elight-photonic/elight/reorder"
@@ -121,6 +124,11 @@ func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
 	if !f.noFinetune && f.tune.data.spec == "" {
 		return c, usageError("fine-tuning needs --data (the images to train on); or pass --no-finetune to quantize the pretrained weights as they are")
 	}
+	if !f.noFinetune {
+		if err := f.tune.applyModeDefaults(); err != nil {
+			return c, err
+		}
+	}
 	if f.tune.data.spec != "" {
 		if _, _, err := f.tune.data.preprocess(); err != nil {
 			return c, err
@@ -165,6 +173,9 @@ func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
 		if same, _ := sameFile(path, model); same {
 			return c, usageError("%s %s is the input model; choose another path (elight never overwrites its input)", flag, path)
 		}
+		if info, err := os.Stat(filepath.Dir(abs)); err != nil || !info.IsDir() {
+			return c, usageError("%s %s: folder %s does not exist; create it first, so that a long run does not end unable to write", flag, path, filepath.Dir(path))
+		}
 		if other, dup := outputs[abs]; dup {
 			return c, usageError("%s and %s both name %s; give each output its own path", other, flag, path)
 		}
@@ -196,6 +207,7 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	if len(args) != 1 {
 		return usageError("want exactly one MODEL.onnx argument, got %d", len(args))
 	}
+	start := time.Now()
 	modelPath := args[0]
 	cfg, err := f.validate(modelPath)
 	if err != nil {
@@ -239,15 +251,20 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 		}
 	}
 	prog := newProgress(progressTo, train.Steps, f.tune.logJSON, f.quiet)
+	var deadline time.Time
 	if session != nil {
 		acc = &report.Accuracy{Samples: session.eval.Len()}
+		evalStart := time.Now()
 		if acc.Float, err = session.accuracy(ctx, m); err != nil {
 			return err
 		}
 		prog.event("accuracy", map[string]any{"model": "float", "top1": acc.Float, "n": acc.Samples})
+		// The search stops in time to measure and write the chosen
+		// model: one more pass over the test images, and a margin.
+		deadline = start.Add(f.tune.budget - time.Since(evalStart) - 15*time.Second)
 	}
 	if !f.noFinetune {
-		if tuned, acc.Quantized, err = finetuneModel(ctx, &f.tune, cfg, train, session, m, load, prog); err != nil {
+		if tuned, acc.Quantized, err = finetuneModel(ctx, &f.tune, cfg, train, session, m, load, prog, deadline); err != nil {
 			return err
 		}
 	}
@@ -307,9 +324,11 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 }
 
 // finetuneModel measures the quantized pretrained model (its writes and
-// accuracy, for the report), then trains m in place.
+// accuracy, for the report), then trains m in place: a search for the
+// fewest writes within the accuracy budget, a fixed schedule of segments,
+// or one fixed run.
 func finetuneModel(ctx context.Context, f *tuneFlags, cfg optimizeConfig, train finetune.Config, session *tuneSession,
-	m *onnxio.Model, load func() (*onnxio.Model, error), prog *progress) (*report.Finetune, float64, error) {
+	m *onnxio.Model, load func() (*onnxio.Model, error), prog *progress, deadline time.Time) (*report.Finetune, float64, error) {
 	before, err := load()
 	if err != nil {
 		return nil, 0, err
@@ -323,15 +342,93 @@ func finetuneModel(ctx context.Context, f *tuneFlags, cfg optimizeConfig, train 
 		return nil, 0, err
 	}
 	prog.event("accuracy", map[string]any{"model": "quantized before fine-tuning", "top1": quantized, "n": session.eval.Len()})
-	st := session.stream(f.data.seed, f.distill)
-	defer st.close()
-	if err := finetune.Train(ctx, m, st, train, prog.step); err != nil {
-		if errors.Is(err, finetune.ErrInterrupted) {
-			return nil, 0, fmt.Errorf("interrupted during fine-tuning; nothing written")
-		}
+	st, err := session.stream(f.data.seed, f.distill)
+	if err != nil {
 		return nil, 0, err
 	}
-	return finetuneSummary(f, train, session.dataset.Spec, beforeReport), quantized, nil
+	summary := finetuneSummary(f, train, session, beforeReport)
+	switch {
+	case f.searching():
+		if summary.Search, err = searchModel(ctx, f, cfg, train, session, m, load, st, prog, deadline); err != nil {
+			return nil, 0, err
+		}
+		summary.Steps, summary.Lambda = 0, 0
+		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
+			summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
+			summary.Steps += c.Steps
+		}
+	case len(f.lambdaSchedule) > 0:
+		summary.LambdaSchedule, summary.Steps, summary.Lambda = f.lambdaSchedule, train.Steps*len(f.lambdaSchedule), 0
+		err = finetune.TrainSchedule(ctx, m, st, train, f.lambdaSchedule, prog.step)
+	default:
+		err = finetune.Train(ctx, m, st, train, prog.step)
+	}
+	if errors.Is(err, finetune.ErrInterrupted) {
+		return nil, 0, fmt.Errorf("interrupted during fine-tuning; nothing written")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return summary, quantized, nil
+}
+
+// searchModel runs the accuracy-driven search: it keeps in m the weights
+// with the fewest writes of the chosen strategy whose quantized model stays
+// within --max-drop of the float model on the validation images.
+func searchModel(ctx context.Context, f *tuneFlags, cfg optimizeConfig, train finetune.Config, session *tuneSession,
+	m *onnxio.Model, load func() (*onnxio.Model, error), st *data.Stream, prog *progress, deadline time.Time) (*report.Search, error) {
+	float, err := session.validationAccuracy(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	rec := &report.Search{MaxDrop: f.maxDrop, Budget: f.budget.String(), ValidationFloat: float, MinValidation: float - f.maxDrop/100}
+	prog.event("accuracy", map[string]any{"model": "float, validation", "top1": float, "n": session.validation.Len()})
+	measure := func(ctx context.Context, store func(*onnxio.Model)) (finetune.Measurement, error) {
+		q, err := load()
+		if err != nil {
+			return finetune.Measurement{}, err
+		}
+		store(q)
+		rep, _, err := optimizeLayers(ctx, q, cfg)
+		if err != nil {
+			return finetune.Measurement{}, err
+		}
+		var meas finetune.Measurement
+		meas.Writes, _ = rep.Totals.Writes.Get(string(cfg.strategy))
+		meas.MaxCellWrites, _ = rep.Totals.MaxCellWrites.Get(string(cfg.strategy))
+		meas.Accuracy, err = session.validationAccuracy(ctx, q)
+		return meas, err
+	}
+	sc := finetune.SearchConfig{Train: train, MinAccuracy: rec.MinValidation, Segments: f.segments, Deadline: deadline}
+	res, err := finetune.Search(ctx, m, st, sc, measure, prog.step, prog.segment)
+	if err != nil {
+		return nil, err
+	}
+	rec.Chosen, rec.Stopped = res.Chosen, res.Stopped
+	rec.Checkpoints = append(rec.Checkpoints, checkpointRecord(finetune.Segment{Measurement: res.Pretrained, Met: res.Pretrained.Accuracy >= rec.MinValidation}))
+	for _, s := range res.Segments {
+		rec.Checkpoints = append(rec.Checkpoints, checkpointRecord(s))
+	}
+	if res.Chosen < 0 {
+		i, closest := res.Closest()
+		drop := (float - closest.Accuracy) * 100
+		return nil, fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
+			f.maxDrop, float*100, len(res.Segments), res.Stopped, i, closest.Accuracy*100, closest.Writes, drop, math.Ceil(drop*100)/100)
+	}
+	lambdas := res.Lineage(res.Chosen)
+	if len(lambdas) == 0 {
+		rec.Replay = "--no-finetune"
+	} else {
+		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
+			(*float64List)(&lambdas).String(), train.Steps, train.Warmup, session.validation.Len(), f.data.seed, train.LR, train.Norm)
+	}
+	prog.event("chosen", map[string]any{"checkpoint": res.Chosen, "stopped": res.Stopped, "replay_flags": rec.Replay})
+	return rec, nil
+}
+
+func checkpointRecord(s finetune.Segment) report.Checkpoint {
+	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, Steps: s.Steps,
+		Validation: s.Accuracy, Writes: s.Writes, MaxCellWrites: s.MaxCellWrites, Met: s.Met}
 }
 
 // optimizeLayers quantizes every photonic layer of m in place (m's weights

@@ -5,7 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"iter"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/elight-photonic/elight/finetune"
@@ -38,7 +39,25 @@ type tuneFlags struct {
 	calibration int
 	evalLimit   int
 	logJSON     bool
+
+	// the accuracy-driven search and training in segments
+	maxDrop        float64
+	budget         time.Duration
+	validation     int
+	segmentSteps   int
+	segments       int
+	lambdaSchedule []float64
+	changed        func(flag string) bool
 }
+
+// Defaults of the search, where they differ from those of a fixed run.
+const (
+	searchLR         = 1e-3
+	searchLoss       = "cell"
+	searchLambda     = 0.25
+	searchWarmup     = 50
+	searchValidation = 5000
+)
 
 func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	f.data.register(fs)
@@ -59,16 +78,67 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.calibration, "calibration", 0, "train on a seeded random subset of `N` training images (0: all)")
 	fs.IntVar(&f.evalLimit, "eval-limit", 0, "measure accuracy on the first `N` test images (0: all)")
 	fs.BoolVar(&f.logJSON, "log-json", false, "print progress as JSON objects, one per line, instead of a progress bar and tables")
+	fs.Float64Var(&f.maxDrop, "max-drop", 0.5, "accuracy budget of the search: validation top-1 may fall at most `P` percentage points below the float model's")
+	fs.DurationVar(&f.budget, "budget", 30*time.Minute, "wall-clock budget of the whole run with the search (e.g. 20m, 1h30m); the best model that met --max-drop by then is written")
+	fs.IntVar(&f.validation, "validation", 0, "hold `N` training images out of training to measure accuracy on (search default: 5000, at most a tenth of the training images)")
+	fs.IntVar(&f.segmentSteps, "segment-steps", 200, "steps of each training segment, a warm restart of the learning-rate schedule (search and --diff-weight-schedule)")
+	fs.IntVar(&f.segments, "segments", 0, "stop the search after `N` segments (0: when --budget runs out)")
+	fs.Var((*float64List)(&f.lambdaSchedule), "diff-weight-schedule", "train one segment per lambda `l1,l2,...` instead of searching: the replay of a search's result")
+	f.changed = fs.Changed
+}
+
+// searching reports whether the run searches for lambda and the training
+// length: it does unless flags fix them.
+func (f *tuneFlags) searching() bool {
+	return !f.changed("steps") && !f.changed("epochs") && !f.changed("diff-weight-schedule")
+}
+
+// applyModeDefaults checks the flags that belong to one mode and gives
+// the search its own defaults for the flags the user left alone.
+func (f *tuneFlags) applyModeDefaults() error {
+	if !f.searching() {
+		for _, flag := range []string{"max-drop", "budget", "segments"} {
+			if f.changed(flag) {
+				return usageError("--%s belongs to the search, which --steps, --epochs and --diff-weight-schedule turn off; drop one or the other", flag)
+			}
+		}
+		if f.changed("diff-weight-schedule") && (f.changed("steps") || f.changed("epochs") || f.changed("diff-weight")) {
+			return usageError("--diff-weight-schedule sets lambda and the length of training; drop --steps, --epochs and --diff-weight")
+		}
+		return nil
+	}
+	if !(f.maxDrop >= 0 && f.maxDrop < 100) {
+		return usageError("--max-drop %g: want percentage points between 0 and 100", f.maxDrop)
+	}
+	if f.budget <= 0 {
+		return usageError("--budget %v: want a positive duration such as 30m", f.budget)
+	}
+	if f.segments < 0 {
+		return usageError("--segments %d: want 0 (until --budget runs out) or more", f.segments)
+	}
+	for flag, set := range map[string]func(){
+		"lr":          func() { f.lr = searchLR },
+		"diff-loss":   func() { f.diffLoss = searchLoss },
+		"diff-weight": func() { f.diffWeight = searchLambda },
+		"warmup":      func() { f.warmup = searchWarmup },
+		"validation":  func() { f.validation = searchValidation },
+	} {
+		if !f.changed(flag) {
+			set()
+		}
+	}
+	return nil
 }
 
 // tuneSession is the data side of an optimize run: the evaluation images
 // and, when fine-tuning, the training stream.
 type tuneSession struct {
-	input   string
-	dataset *data.Dataset
-	eval    *data.Loader
-	train   *data.Loader
-	batch   int
+	input      string
+	dataset    *data.Dataset
+	eval       *data.Loader
+	train      *data.Loader
+	validation *data.Loader // training images held out, or nil
+	batch      int
 }
 
 // openData opens --data for m's input: the test split for accuracy and,
@@ -102,6 +172,20 @@ func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, erro
 	train, err := d.Split(data.Train)
 	if err != nil {
 		return nil, err
+	}
+	if f.validation > 0 {
+		n := f.validation
+		if !f.changed("validation") {
+			n = min(n, train.Len()/10)
+		}
+		held, rest, err := train.Carve(n, f.data.seed)
+		if err != nil {
+			return nil, fmt.Errorf("--validation %d: %w", f.validation, err)
+		}
+		if s.validation, err = data.NewLoader(held, p); err != nil {
+			return nil, err
+		}
+		train = rest
 	}
 	if f.calibration > 0 && f.calibration < train.Len() {
 		train = train.Sample(f.calibration, f.data.seed)
@@ -150,7 +234,18 @@ func (f *tuneFlags) trainConfig(quant quantize.Config, block int, trainImages in
 		return c, usageError("--steps %d / --epochs %g: want a positive amount of training", f.steps, f.epochs)
 	}
 	c.Steps = f.steps
-	if c.Steps == 0 {
+	switch {
+	case f.searching() || len(f.lambdaSchedule) > 0:
+		if f.segmentSteps < 2 {
+			return c, usageError("--segment-steps %d: want at least 2", f.segmentSteps)
+		}
+		c.Steps = f.segmentSteps
+		for _, l := range f.lambdaSchedule {
+			if !(l >= 0) {
+				return c, usageError("--diff-weight-schedule: lambda %g: want 0 or more", l)
+			}
+		}
+	case c.Steps == 0:
 		c.Steps = max(1, int(f.epochs*float64(trainImages)/float64(f.batch)))
 	}
 	if f.warmup < 0 || f.warmup >= c.Steps {
@@ -168,57 +263,26 @@ func (s *tuneSession) accuracy(ctx context.Context, m *onnxio.Model) (float64, e
 	return float64(correct) / float64(n), nil
 }
 
-// stream serves endless shuffled training batches, reshuffled every epoch.
-type stream struct {
-	loader   *data.Loader
-	batch    int
-	seed     uint64
-	epoch    uint64
-	next     func() (*data.Batch, bool)
-	stop     func()
-	distill  bool
-	labelBuf []int64
-}
-
-func (s *tuneSession) stream(seed uint64, distill bool) *stream {
-	return &stream{loader: s.train, batch: s.batch, seed: seed, distill: distill}
-}
-
-func (st *stream) Next(x []float32) ([]int64, error) {
-	for {
-		if st.next == nil {
-			var seq iter.Seq[*data.Batch] = st.loader.Shuffled(st.batch, st.seed+st.epoch)
-			st.next, st.stop = iter.Pull(seq)
-		}
-		b, ok := st.next()
-		if !ok {
-			st.stop()
-			st.next = nil
-			st.epoch++
-			continue
-		}
-		if b.Len() < st.batch {
-			continue // the short last batch of an epoch: the graph has a fixed batch
-		}
-		copy(x, b.X)
-		if b.Labels == nil || st.distill {
-			return nil, nil
-		}
-		st.labelBuf = append(st.labelBuf[:0], b.Labels...)
-		return st.labelBuf, nil
+// validationAccuracy measures m's top-1 accuracy on the held-out
+// training images.
+func (s *tuneSession) validationAccuracy(ctx context.Context, m *onnxio.Model) (float64, error) {
+	correct, n, err := countAccuracy(ctx, m, s.input, s.validation, s.batch)
+	if err != nil {
+		return 0, err
 	}
+	return float64(correct) / float64(n), nil
 }
 
-func (st *stream) close() {
-	if st.stop != nil {
-		st.stop()
-	}
+// stream serves the training images as endless shuffled batches.
+func (s *tuneSession) stream(seed uint64, distill bool) (*data.Stream, error) {
+	return data.NewStream(s.train, s.batch, seed, !distill)
 }
 
 // progress shows training progress: a bar with ETA on a terminal-like
 // writer, JSON lines with --log-json, nothing with --quiet.
 type progress struct {
 	bar    *progressbar.ProgressBar
+	out    io.Writer
 	json   *json.Encoder
 	start  time.Time
 	last   finetune.Progress
@@ -226,7 +290,7 @@ type progress struct {
 }
 
 func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
-	p := &progress{start: time.Now()}
+	p := &progress{start: time.Now(), out: w}
 	switch {
 	case logJSON:
 		p.json = json.NewEncoder(w)
@@ -242,6 +306,27 @@ func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
 		)
 	}
 	return p
+}
+
+// segment reports a finished segment of the search.
+func (p *progress) segment(s finetune.Segment) {
+	verdict := "kept the accuracy"
+	if !s.Met {
+		verdict = "below the accuracy budget"
+	}
+	switch {
+	case p.json != nil:
+		p.json.Encode(map[string]any{
+			"event": "segment", "segment": s.Index, "diff_weight": s.Lambda, "steps": s.Steps,
+			"validation_top1": s.Accuracy, "writes": s.Writes, "max_cell_writes": s.MaxCellWrites, "met": s.Met,
+			"seconds": time.Since(p.start).Seconds(),
+		})
+	case p.bar != nil:
+		p.bar.Clear()
+		fmt.Fprintf(p.out, "segment %d (lambda %.4g): validation top-1 %.2f%%, %d writes, most-written cell %d: %s\n",
+			s.Index, s.Lambda, s.Accuracy*100, s.Writes, s.MaxCellWrites, verdict)
+		p.bar.Reset()
+	}
 }
 
 func (p *progress) step(s finetune.Progress) {
@@ -272,16 +357,49 @@ func (p *progress) event(name string, fields map[string]any) {
 }
 
 // finetuneSummary is what the report records of the run.
-func finetuneSummary(f *tuneFlags, c finetune.Config, spec string, before *report.Report) *report.Finetune {
+func finetuneSummary(f *tuneFlags, c finetune.Config, session *tuneSession, before *report.Report) *report.Finetune {
 	ref := string(c.Ref)
 	if c.Norm == finetune.Cell {
 		ref = "" // the cell loss has no reference block
 	}
-	return &report.Finetune{
-		Data: spec, Steps: c.Steps, BatchSize: c.BatchSize, Lambda: c.Lambda,
+	s := &report.Finetune{
+		Data: session.dataset.Spec, Steps: c.Steps, BatchSize: c.BatchSize, Lambda: c.Lambda,
 		Loss: string(c.Norm), Reference: ref, Optimizer: c.Optimizer, LR: c.LR,
 		Schedule: c.Schedule, Warmup: c.Warmup, WeightDecay: c.WeightDecay, Distillation: f.distill, Temperature: c.Temperature,
 		Seed: f.data.seed, Calibration: f.calibration,
 		WritesBefore: before.Totals.Writes, MaxCellWritesBefore: before.Totals.MaxCellWrites,
 	}
+	if len(f.lambdaSchedule) > 0 || f.searching() {
+		s.SegmentSteps = c.Steps
+	}
+	if session.validation != nil {
+		s.Validation = session.validation.Len()
+	}
+	return s
 }
+
+// float64List is a flag value of comma-separated float64s.
+type float64List []float64
+
+func (l *float64List) String() string {
+	s := make([]string, len(*l))
+	for i, v := range *l {
+		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *float64List) Set(s string) error {
+	var out []float64
+	for _, f := range strings.Split(s, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", f)
+		}
+		out = append(out, v)
+	}
+	*l = out
+	return nil
+}
+
+func (l *float64List) Type() string { return "floats" }

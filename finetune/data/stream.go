@@ -5,8 +5,7 @@ import "fmt"
 // Stream serves a loader's images as an endless sequence of full batches in
 // a new seeded order every epoch: epoch e follows Permutation(Len(),
 // seed+e), and the short last batch of an epoch is skipped so that every
-// batch has the same size. The position in the sequence is a batch count,
-// so a caller can go back to where it was (Seek).
+// batch has the same size.
 type Stream struct {
 	loader *Loader
 	size   int
@@ -47,16 +46,4 @@ func (s *Stream) Next(x []float32) ([]int64, error) {
 		return nil, nil
 	}
 	return s.batch.Labels, nil
-}
-
-// Position returns the number of batches served so far.
-func (s *Stream) Position() int { return s.pos }
-
-// Seek makes the next batch the one at position pos (a count of batches
-// from the start), as if pos batches had been served.
-func (s *Stream) Seek(pos int) {
-	if pos < 0 {
-		pos = 0
-	}
-	s.pos = pos
 }

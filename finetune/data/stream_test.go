@@ -44,8 +44,7 @@ func TestCarve(t *testing.T) {
 }
 
 // TestStreamFollowsShuffled: the stream serves the full batches of
-// Shuffled(seed+epoch), epoch after epoch, and Seek goes back to any
-// position.
+// Shuffled(seed+epoch), epoch after epoch.
 func TestStreamFollowsShuffled(t *testing.T) {
 	l, err := NewLoader(idSplit(23), Preprocess{})
 	if err != nil {
@@ -72,10 +71,6 @@ func TestStreamFollowsShuffled(t *testing.T) {
 		if !slices.Equal(labels, w) {
 			t.Fatalf("batch %d: labels %v, want %v", i, labels, w)
 		}
-	}
-	st.Seek(6) // in the second epoch
-	if labels, _ := st.Next(x); !slices.Equal(labels, want[6]) || st.Position() != 7 {
-		t.Errorf("after Seek(6): batch %v at position %d, want %v at 7", labels, st.Position(), want[6])
 	}
 	if _, err := NewStream(l, 24, 1, true); err == nil {
 		t.Error("a batch larger than the data: no error")
