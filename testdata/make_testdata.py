@@ -1,10 +1,13 @@
 #!/usr/bin/python3
-"""Generate elight's ONNX test data: trained VGG8 (Fashion-MNIST) and ResNet (MNIST).
+"""Generate elight's ONNX test data: trained VGG8 (Fashion-MNIST), ResNet (MNIST) and ELight's
+ResNet-18 (Fashion-MNIST; only its BatchNorm-folded opset-13 export, 45 MB).
 
 Run with Debian's python, which has torch 1.13, torchvision, onnx 1.12 and numpy:
 
     cd /work/main && /usr/bin/python3 testdata/make_testdata.py            # both models
     /usr/bin/python3 testdata/make_testdata.py vgg8                        # one model
+    /usr/bin/python3 testdata/make_testdata.py --second-copy vgg8 /tmp/vgg8-seed2  # another seed and
+                                                                           # normalization, not committed
     /usr/bin/python3 testdata/make_testdata.py --state-dict-from-onnx \
         testdata/vgg8/vgg8_bn_op13.onnx vgg8.pt                             # recover weights
 
@@ -184,6 +187,41 @@ class ResNet(nn.Module):
         return self.linear(out)
 
 
+class ResNet18(nn.Module):
+    """ELight's CIFAR ResNet-18: conv3x3 3->64 stem (no max pool), 4 stages of 2 BasicBlocks
+    (64, 128 s2, 256 s2, 512 s2), GAP, Linear 512->10."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 64, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        stages, cin = [], 64
+        for cout, stride in ((64, 1), (128, 2), (256, 2), (512, 2)):
+            stages.append(nn.Sequential(BasicBlock(cin, cout, stride), BasicBlock(cout, cout, 1)))
+            cin = cout
+        self.layer1, self.layer2, self.layer3, self.layer4 = stages
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.linear = nn.Linear(512, num_classes)
+
+    def forward(self, x):
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.layer4(self.layer3(self.layer2(self.layer1(out))))
+        out = torch.flatten(self.avgpool(out), 1)
+        return self.linear(out)
+
+
+ARCHITECTURES = {
+    "vgg8": "VGG8 (CIFAR-style, ELight configuration): [conv3x3(pad 1, no bias)+BN+ReLU] with channels "
+            "64-M-128-M-256-M-512-M-512-M (M = 2x2 maxpool, stride 2), torch.flatten(x, 1), Linear 512->10",
+    "resnet": "ResNet (CIFAR-style): conv3x3 3->32 (no bias)+BN+ReLU; one BasicBlock per stage "
+              "(32 s1, 64 s2, 128 s2; conv3x3-BN-ReLU-conv3x3-BN + shortcut, shortcut = 1x1 conv+BN "
+              "when stride/channels change), ReLU after the add, AdaptiveAvgPool2d(1), "
+              "x.view(x.size(0), -1), Linear 128->10",
+    "resnet18": "ResNet-18 as in ELight (CIFAR variant): conv3x3 3->64 (no bias)+BN+ReLU, no max pool; "
+                "4 stages of 2 BasicBlocks (64 s1, 128 s2, 256 s2, 512 s2), 1x1 conv+BN shortcuts where "
+                "stride/channels change, AdaptiveAvgPool2d(1), torch.flatten, Linear 512->10",
+}
+
 MODELS = {
     "vgg8": dict(
         cls=VGG8, dataset="fashion-mnist", seed=1234, train_subset=20000, epochs=2,
@@ -192,6 +230,11 @@ MODELS = {
     "resnet": dict(
         cls=ResNet, dataset="mnist", seed=4321, train_subset=15000, epochs=2,
         batch_size=128, max_lr=0.05, weight_decay=5e-4,
+    ),
+    # 45 MB an export: only the BatchNorm-folded opset-13 one is committed.
+    "resnet18": dict(
+        cls=ResNet18, dataset="fashion-mnist", seed=1818, train_subset=15000, epochs=2,
+        batch_size=128, max_lr=0.05, weight_decay=5e-4, exports=((True, 13),),
     ),
 }
 
@@ -325,14 +368,23 @@ def npsave(path, arr):
     np.save(path, arr)
 
 
-def build(name):
-    cfg = MODELS[name]
-    out_dir = os.path.join(HERE, name)
+def build(name, out_dir=None, second_copy=False):
+    """Train and export one model into out_dir (testdata/<name> by default).
+
+    second_copy trains the same network with another seed and another
+    normalization, (x - 0.5) / 0.5, and exports it with BatchNorm folded at
+    opset 13 only: a model elight's defaults were not tuned on, to check that
+    they generalize (not committed)."""
+    cfg = dict(MODELS[name])
+    out_dir = out_dir or os.path.join(HERE, name)
     os.makedirs(out_dir, exist_ok=True)
     data_dir = FASHION_DIR if cfg["dataset"] == "fashion-mnist" else mnist_dir()
     train_u8, train_y = load_split(data_dir, "train")
     test_u8, test_y = load_split(data_dir, "test")
     mean, std = channel_stats(train_u8)
+    if second_copy:
+        cfg.update(seed=cfg["seed"] + 1, exports=((True, 13),))
+        mean, std = [0.5] * 3, [0.5] * 3
     print(f"[{name}] {cfg['dataset']}: train {train_u8.shape} test {test_u8.shape} mean {mean[0]!r} std {std[0]!r}")
 
     seed_all(cfg["seed"])
@@ -367,16 +419,16 @@ def build(name):
     npsave(os.path.join(out_dir, "logits1.npy"), logits1)
 
     exports = {}
-    for fold in (True, False):
-        for opset in OPSETS:
-            fname = f"{name}_{'bnfold' if fold else 'bn'}_op{opset}.onnx"
-            m = export(model, os.path.join(out_dir, fname), opset, fold)
-            exports[fname] = dict(opset=opset, bn_folded=fold, ops=op_histogram(m),
-                                  bytes=os.path.getsize(os.path.join(out_dir, fname)))
-            print(f"[{name}] {fname}: {exports[fname]['ops']}")
-    check_state_dict_in_onnx(model, os.path.join(out_dir, f"{name}_bn_op13.onnx"))
+    for fold, opset in cfg.get("exports", [(f, o) for f in (True, False) for o in OPSETS]):
+        fname = f"{name}_{'bnfold' if fold else 'bn'}_op{opset}.onnx"
+        m = export(model, os.path.join(out_dir, fname), opset, fold)
+        exports[fname] = dict(opset=opset, bn_folded=fold, ops=op_histogram(m),
+                              bytes=os.path.getsize(os.path.join(out_dir, fname)))
+        print(f"[{name}] {fname}: {exports[fname]['ops']}")
+    if f"{name}_bn_op13.onnx" in exports:
+        check_state_dict_in_onnx(model, os.path.join(out_dir, f"{name}_bn_op13.onnx"))
 
-    if name == "resnet":
+    if name == "resnet" and not second_copy:
         torch.save(model.state_dict(), os.path.join(out_dir, "resnet.pt"))
         src = os.path.join(out_dir, "resnet_bnfold_op13.onnx")
         dst_name = "resnet_bnfold_op13_external.onnx"
@@ -402,15 +454,7 @@ def build(name):
 
     meta = dict(
         model=name,
-        architecture=(
-            "VGG8 (CIFAR-style, ELight configuration): [conv3x3(pad 1, no bias)+BN+ReLU] with channels "
-            "64-M-128-M-256-M-512-M-512-M (M = 2x2 maxpool, stride 2), torch.flatten(x, 1), Linear 512->10"
-            if name == "vgg8" else
-            "ResNet (CIFAR-style): conv3x3 3->32 (no bias)+BN+ReLU; one BasicBlock per stage "
-            "(32 s1, 64 s2, 128 s2; conv3x3-BN-ReLU-conv3x3-BN + shortcut, shortcut = 1x1 conv+BN "
-            "when stride/channels change), ReLU after the add, AdaptiveAvgPool2d(1), "
-            "x.view(x.size(0), -1), Linear 128->10"
-        ),
+        architecture=ARCHITECTURES[name],
         param_count=n_params,
         bn_buffer_elements=n_buffers,
         dataset=cfg["dataset"],
@@ -426,7 +470,8 @@ def build(name):
                   "-> (x - mean[c]) / std[c] (float32 arithmetic)",
             mean=mean,
             std=std,
-            stats_from="full 60000-image train split after padding, before normalization",
+            stats_from=("fixed (x - 0.5) / 0.5, the second copy's normalization" if second_copy else
+                        "full 60000-image train split after padding, before normalization"),
         ),
         training=dict(
             seed=cfg["seed"],
@@ -455,8 +500,9 @@ def build(name):
             bn_options="training=TrainingMode.PRESERVE (model in eval mode), do_constant_folding=False",
             files=exports,
         ),
-        state_dict=("resnet.pt" if name == "resnet" else
-                    "not saved (~16 MB); recover from vgg8_bn_op*.onnx with make_testdata.py --state-dict-from-onnx"),
+        state_dict=("resnet.pt" if name == "resnet" and not second_copy else
+                    "not saved (~16 MB); recover from vgg8_bn_op*.onnx with make_testdata.py --state-dict-from-onnx"
+                    if name == "vgg8" and not second_copy else "not saved"),
     )
     with open(os.path.join(out_dir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=2)
@@ -467,6 +513,9 @@ def build(name):
 def main(argv):
     if argv[:1] == ["--state-dict-from-onnx"]:
         state_dict_from_onnx(argv[1], argv[2])
+        return
+    if argv[:1] == ["--second-copy"]:
+        build(argv[1], out_dir=argv[2], second_copy=True)
         return
     names = argv or list(MODELS)
     for n in names:

@@ -58,7 +58,7 @@ func optimizeCommand() *command {
 	f.tune.register(fs)
 	c := &command{
 		name:  "optimize",
-		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--scale-headroom 1] [--reorder cell] [--device-profile P.json]",
+		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [--max-drop 0.5] [--budget 30m] [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--scale-headroom 1] [--reorder cell] [--device-profile P.json]",
 		short: "quantize to PCM levels, reorder programming, and write model, schedule and report",
 		long: `
 Optimize prepares MODEL.onnx for photonic tensor cores. It folds
@@ -81,28 +81,45 @@ A table of the report goes to standard output.
 
 Before quantizing, optimize fine-tunes the model on --data: the PCM
 quantizer sits in the forward pass (its gradient passes straight through)
-and lambda (--diff-weight) times ELight's write-aware loss pulls the blocks
-programmed one after another onto a core toward a reference block, so that
-reprogramming needs fewer writes; --diff-loss cell instead penalizes the
-writes the cell order will need. With --diff-loss cell --lr 1e-3, the
-bundled VGG8 needed 37x fewer writes after 800 steps at --diff-weight 0.5
---warmup 50 (+0.48 points of top-1), the bundled ResNet 31x after 2400
-steps at --diff-weight 1 --warmup 100 (-0.14 points). The task loss is
-cross-entropy on the labels, or, with --distill or unlabeled data,
-distillation from the float model's logits. Top-1 accuracy of the float model, of the quantized model
-before fine-tuning and after it, measured on the test split, and the writes
+and lambda (--diff-weight) times a write-aware loss pulls the weights
+toward fewer writes (--diff-loss cell: the writes of the cell order;
+l1/l2: ELight's distance of each block to a reference block).
+
+By default it searches: it holds --validation training images out (seeded
+by --seed, never trained on), measures the float model on them, and trains
+in segments of --segment-steps steps, each a warm restart of the learning
+rate (Adam, --lr 1e-3, the first segment warming up over --warmup 50
+steps). After each segment it quantizes the model and measures its
+validation top-1 and writes; lambda doubles while the accuracy stays within
+--max-drop points of the float model's and falls when it does not, closing
+in on the largest lambda the budget admits. When --budget (the whole run)
+or --segments runs out, the checkpoint with the fewest writes that kept the
+accuracy is written; if none did, nothing is written, the exit status is 1
+and the message names the closest checkpoint and the --max-drop that would
+admit it. The report lists every checkpoint and the replay flags: the
+run's flags with --diff-weight-schedule L1,L2,... in place of the search's
+train the chosen model again, byte for byte, without a search.
+
+--steps or --epochs train once at a fixed lambda instead (the reference's
+defaults: --diff-loss l2 --diff-ref meanR --diff-weight 10 --lr 1e-4).
+The task loss is cross-entropy on the labels, or, with --distill or
+unlabeled data, distillation from the float model's logits. Top-1 accuracy
+of the float model, of the quantized model before fine-tuning and after it,
+measured on the test split (which never steers the search), and the writes
 before fine-tuning go into the report. With --no-finetune, the pretrained
 weights are quantized as they are (and --data, if given, only measures
 accuracy).
 ` + dataSpecHelp + `
 
 Progress goes to standard error as a bar with ETA, the losses and the cell
-order's writes of the current weights (--log-json: JSON lines on standard
-output, each step with task_loss, write_loss, cell_writes, batch_accuracy
-and seconds; --quiet: nothing). Ctrl-C stops the run and writes nothing.`,
+order's writes of the current weights, and a line per segment of the
+search (--log-json: JSON lines on standard output, each step with
+task_loss, write_loss, cell_writes, batch_accuracy and seconds, each
+segment with diff_weight, validation_top1, writes and met; --quiet:
+nothing). Ctrl-C stops the run and writes nothing.`,
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
-			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --steps 800 --diff-loss cell --diff-weight 1.25",
+			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --max-drop 0.5 --budget 30m",
 		flags: fs,
 	}
 	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -50,29 +50,56 @@ type tuneFlags struct {
 	changed        func(flag string) bool
 }
 
-// Defaults of the search, where they differ from those of a fixed run.
-const (
-	searchLR         = 1e-3
-	searchLoss       = "cell"
-	searchLambda     = 0.25
-	searchWarmup     = 50
-	searchValidation = 5000
+// modeDefaults are the flags whose defaults depend on whether the run
+// searches or trains at a fixed lambda.
+type modeDefaults struct {
+	lr         float64
+	loss       string
+	lambda     float64
+	warmup     int
+	validation int
+}
+
+var (
+	// searchDefaults: the cell loss aims at the writes the default order
+	// needs, and Adam at 1e-3 moves weights far enough in a few thousand
+	// steps (at 1e-4 no lambda took the bundled ResNet to 20x in half an
+	// hour); the warmup keeps the first steps from undoing the pretrained
+	// accuracy.
+	searchDefaults = modeDefaults{lr: 1e-3, loss: "cell", lambda: 0.25, warmup: 50, validation: 5000}
+	// fixedDefaults are the reference's.
+	fixedDefaults = modeDefaults{lr: 1e-4, loss: "l2", lambda: 10}
 )
+
+// setDefaults gives the flags the user left alone the mode's defaults.
+func (f *tuneFlags) setDefaults(d modeDefaults) {
+	for flag, set := range map[string]func(){
+		"lr":          func() { f.lr = d.lr },
+		"diff-loss":   func() { f.diffLoss = d.loss },
+		"diff-weight": func() { f.diffWeight = d.lambda },
+		"warmup":      func() { f.warmup = d.warmup },
+		"validation":  func() { f.validation = d.validation },
+	} {
+		if !f.changed(flag) {
+			set()
+		}
+	}
+}
 
 func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	f.data.register(fs)
 	fs.Float64Var(&f.epochs, "epochs", 1, "passes over the training images (fractions allowed); --steps overrides it")
 	fs.IntVar(&f.steps, "steps", 0, "optimizer steps to train for, instead of --epochs")
 	fs.IntVar(&f.batch, "batch", 32, "images per training step")
-	fs.Float64Var(&f.diffWeight, "diff-weight", 10, "lambda: weight of the write-aware loss against the task loss (0: quantization-aware training only)")
-	fs.StringVar(&f.diffLoss, "diff-loss", "l2", "write-aware loss: l1 (signed levels) or l2 (pos and neg arrays) against --diff-ref, or cell (the writes of the cell order; no reference)")
+	fs.Float64Var(&f.diffWeight, "diff-weight", 0, "lambda: weight of the write-aware loss against the task loss, 0 for quantization-aware training only (default: the search starts at 0.25; --steps/--epochs train at 10)")
+	fs.StringVar(&f.diffLoss, "diff-loss", "", "write-aware loss: l1 (signed levels) or l2 (pos and neg arrays) against --diff-ref, or cell (the writes of the cell order; no reference) (default: cell with the search, l2 with --steps/--epochs)")
 	fs.StringVar(&f.diffRef, "diff-ref", "meanR", "reference block: meanR (mean block of the row), meanG (of the layer) or neighbor (previous block)")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "sgd (with momentum) or adam (decoupled weight decay)")
-	fs.Float64Var(&f.lr, "lr", 1e-4, "peak learning rate")
+	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: 1e-3 with the search, 1e-4 with --steps/--epochs)")
 	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum of sgd")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fs.StringVar(&f.schedule, "lr-schedule", "cosine", "learning-rate schedule: cosine (decay to 0) or constant")
-	fs.IntVar(&f.warmup, "warmup", 0, "raise the learning rate linearly over the first `N` steps, then follow --lr-schedule over the rest")
+	fs.IntVar(&f.warmup, "warmup", 0, "raise the learning rate linearly over the first `N` steps, then follow --lr-schedule over the rest (default: 50 with the search, 0 with --steps/--epochs)")
 	fs.Float64Var(&f.temperature, "temperature", 4, "softening temperature of distillation")
 	fs.BoolVar(&f.distill, "distill", false, "learn from the float model's logits even when the data has labels")
 	fs.IntVar(&f.calibration, "calibration", 0, "train on a seeded random subset of `N` training images (0: all)")
@@ -105,6 +132,7 @@ func (f *tuneFlags) applyModeDefaults() error {
 		if f.changed("diff-weight-schedule") && (f.changed("steps") || f.changed("epochs") || f.changed("diff-weight")) {
 			return usageError("--diff-weight-schedule sets lambda and the length of training; drop --steps, --epochs and --diff-weight")
 		}
+		f.setDefaults(fixedDefaults)
 		return nil
 	}
 	if !(f.maxDrop >= 0 && f.maxDrop < 100) {
@@ -116,17 +144,7 @@ func (f *tuneFlags) applyModeDefaults() error {
 	if f.segments < 0 {
 		return usageError("--segments %d: want 0 (until --budget runs out) or more", f.segments)
 	}
-	for flag, set := range map[string]func(){
-		"lr":          func() { f.lr = searchLR },
-		"diff-loss":   func() { f.diffLoss = searchLoss },
-		"diff-weight": func() { f.diffWeight = searchLambda },
-		"warmup":      func() { f.warmup = searchWarmup },
-		"validation":  func() { f.validation = searchValidation },
-	} {
-		if !f.changed(flag) {
-			set()
-		}
-	}
+	f.setDefaults(searchDefaults)
 	return nil
 }
 
