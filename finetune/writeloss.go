@@ -11,7 +11,7 @@ import (
 // Reference names the block the write-aware loss pulls each block toward.
 type Reference string
 
-// The references of ELIGHT.md section 5.
+// The references of the README's method, section 5.
 const (
 	MeanRow  Reference = "meanR"    // the mean block of the block's row (the reference default)
 	MeanAll  Reference = "meanG"    // the mean block of the layer
@@ -21,7 +21,7 @@ const (
 // Norm names how the loss measures the distance to the reference.
 type Norm string
 
-// The distances of ELIGHT.md section 5.
+// The distances of the README's method, section 5.
 const (
 	L1 Norm = "l1" // mean |c - ref| on the signed level
 	L2 Norm = "l2" // mean squared difference on the pos and neg arrays side by side
@@ -52,7 +52,7 @@ func ParseNorm(s string) (Norm, error) {
 // WriteLoss is ELight's write-aware regularizer for one photonic layer: the
 // distance between each K x K block's levels and a reference block. The
 // levels are c/(L-1), rounded in the value; the gradient uses the
-// derivative of the continuous level (ELIGHT.md section 5).
+// derivative of the continuous level (the README's method, section 5).
 type WriteLoss struct {
 	Ref   Reference
 	Norm  Norm
@@ -358,8 +358,8 @@ const softMaxPower = 8
 // cellWrites returns the writes of the cell order, in units of L-1 levels
 // per cell that holds a weight, from the signed levels c (matrix layout):
 // per cell of a core, with P and N the soft maxima of its positive and
-// negative levels over the row's blocks, P + N + min(P, N) (ELIGHT.md
-// section 4: visit the smaller side first). It stores dL/dc in grad.
+// negative levels over the row's blocks, P + N + min(P, N) (the README's
+// method, section 4: visit the smaller side first). It stores dL/dc in grad.
 func (wl *WriteLoss) cellWrites(c, grad []float64) float64 {
 	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
 	totals := make([]float64, rows)

@@ -182,7 +182,7 @@ func TestValueNaN(t *testing.T) {
 	}
 }
 
-// TestMagnitudeMatchesLogForm compares the table search with ELIGHT.md's
+// TestMagnitudeMatchesLogForm compares the table search with the README method's
 // literal form, lo/hi = clamp(floor/ceil(ln y / ln beta)), on random x and
 // on the transmissions and their midpoints, where rounding is most fragile.
 func TestMagnitudeMatchesLogForm(t *testing.T) {

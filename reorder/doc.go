@@ -1,7 +1,7 @@
 // Package reorder partitions photonic layers into core-sized blocks, counts
 // the PCM writes of programming them, and finds programming orders that
-// need fewer writes (ELight, Zhu et al., ASP-DAC 2022; ELIGHT.md sections 1,
-// 3 and 4 state the method).
+// need fewer writes (ELight, Zhu et al., ASP-DAC 2022; sections 1, 3 and 4
+// of the README's method state it).
 //
 // # Blocks
 //

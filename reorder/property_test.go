@@ -17,7 +17,7 @@ func (s shape) String() string {
 // On random layers of many shapes, block sizes and bit widths: every
 // strategy's order is valid, Account agrees with Replay (which also checks
 // the accumulated products), plans are deterministic, and the guarantees
-// of ELIGHT.md hold: cell <= sort, cell <= column <= none, cell <= block
+// of the README's method hold: cell <= sort, cell <= column <= none, cell <= block
 // <= none, with cell equal to LowerBound, and the cell order's energy no
 // more than the sort order's.
 func TestStrategyProperties(t *testing.T) {

@@ -14,7 +14,7 @@ and Gemm weight as the matrix a photonic core computes with, and for each
     bytes (int8, row-major [rows, cols]);
   - writes and max cell writes with no reordering and with the reference's
     per-cell ascending sort;
-  - the consistent energy and latency (ELIGHT.md section 3) of both, and the
+  - the consistent energy and latency (the README's method, section 3) of both, and the
     writes of the per-cell optimum;
   - for comparison, the energy and latency figures of the reference's own
     analyze_wt, defects included.
@@ -22,7 +22,7 @@ and Gemm weight as the matrix a photonic core computes with, and for each
 Everything here re-expresses the reference's ops/utils.py
 (weight_to_quantized_weight_cpu: efficient_power_quant_cpu and
 assign_array_value_cpu) and reorder.py (model_analyzer.analyze_wt and
-reorder) in torch/numpy, with two differences ELIGHT.md prescribes for
+reorder) in torch/numpy, with two differences the README's method prescribes for
 pretrained imports: no tanh before quantizing, and float64 arithmetic.
 The output is reorder/testdata/reference_numbers.json; reorder's
 TestReferenceNumbers checks the Go code against it.
