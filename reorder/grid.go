@@ -26,14 +26,19 @@ func (g Grid) Validate() error {
 	if g.Rows <= 0 || g.Cols <= 0 {
 		return fmt.Errorf("reorder: empty matrix [%d, %d]", g.Rows, g.Cols)
 	}
-	if g.K <= 0 {
-		return fmt.Errorf("reorder: block size %d, want at least 1", g.K)
+	if g.K <= 0 || g.K > MaxBlock {
+		return fmt.Errorf("reorder: block size %d, want 1 to %d", g.K, MaxBlock)
 	}
 	if q := g.BlockCols(); q > MaxBlockCols {
 		return fmt.Errorf("reorder: %d block columns of [%d, %d] at block %d exceed %d", q, g.Rows, g.Cols, g.K, MaxBlockCols)
 	}
 	return nil
 }
+
+// MaxBlock is the largest core size K: 4096 x 4096 cells, far beyond the
+// photonic cores built so far, and small enough that a per-cell order of
+// one block row (K*K entries per block) stays addressable.
+const MaxBlock = 4096
 
 // MaxBlockCols is the most blocks a core may be programmed with in turn:
 // orders index them with uint16, which halves the memory of per-cell orders

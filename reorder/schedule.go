@@ -201,6 +201,9 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 			return nil, fmt.Errorf("invalid scale %v", a)
 		}
 	}
+	if lj.Rows > len(payload) || lj.Cols > len(payload) {
+		return nil, fmt.Errorf("matrix [%d, %d] does not fit the %d-byte payload", lj.Rows, lj.Cols, len(payload))
+	}
 	levels, err := slice(payload, lj.Levels, int64(lj.Rows)*int64(lj.Cols)*int64(levelBytes(cfg.Bits)))
 	if err != nil {
 		return nil, fmt.Errorf("levels: %w", err)
@@ -216,8 +219,14 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 			return nil, fmt.Errorf("level %d at [%d, %d] is outside [-%d, %d]", c, i/lj.Cols, i%lj.Cols, cfg.MaxLevel(), cfg.MaxLevel())
 		}
 	}
+	// the order's length is known before it is allocated: a header that
+	// claims more entries than the payload holds is refused first
+	entries := int64(g.BlockRows()) * int64(strategy.Scope().Units(k)) * int64(g.BlockCols())
+	if entries > int64(len(payload))/2 {
+		return nil, fmt.Errorf("order of %d entries does not fit the %d-byte payload", entries, len(payload))
+	}
 	o := newOrder(g, strategy)
-	perm, err := slice(payload, lj.Order, int64(len(o.Perm))*2)
+	perm, err := slice(payload, lj.Order, entries*2)
 	if err != nil {
 		return nil, fmt.Errorf("order: %w", err)
 	}

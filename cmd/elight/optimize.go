@@ -167,8 +167,8 @@ func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
 	if err := c.quant.Validate(); err != nil {
 		return c, usageError("--bits %d --pcm-loss %g --scale-headroom %g: %v", f.bits, f.pcmLoss, f.headroom, err)
 	}
-	if f.block < 1 || f.block > 4096 {
-		return c, usageError("--block %d: the core size must be between 1 and 4096", f.block)
+	if f.block < 1 || f.block > reorder.MaxBlock {
+		return c, usageError("--block %d: the core size must be between 1 and %d", f.block, reorder.MaxBlock)
 	}
 	c.block = f.block
 	var err error
