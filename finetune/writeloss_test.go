@@ -66,7 +66,7 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 		l, _ := wl.evalLevels(wl.levels(w, wl.round(w), true), fixed)
 		return l
 	}
-	checked := 0
+	nonzero := 0 // weights whose loss moves: a check of zeros against zeros proves nothing
 	for i := range w {
 		// every weight, the ones that set alpha included
 		const h = 1e-3
@@ -77,10 +77,12 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 		if diff := math.Abs(float64(grad[i]) - numeric); diff > 1e-3*math.Max(math.Abs(numeric), 1e-3) {
 			t.Errorf("weight %d: gradient %.6g, finite difference %.6g", i, grad[i], numeric)
 		}
-		checked++
+		if math.Abs(numeric) > 1e-6 {
+			nonzero++
+		}
 	}
-	if checked < len(w)/2 {
-		t.Fatalf("only %d weights checked", checked)
+	if nonzero < len(w)/2 {
+		t.Fatalf("the loss moves with only %d of %d weights; the check needs weights it depends on", nonzero, len(w))
 	}
 }
 

@@ -1,6 +1,8 @@
-// Command elight prepares pretrained CNNs for photonic in-memory computing:
-// it imports ONNX exports, runs them, and lists the layers that map onto
-// photonic tensor cores.
+// Command elight prepares pretrained CNNs for photonic in-memory computing.
+// Its commands: optimize (fine-tune, quantize to PCM levels, reorder, and
+// write the annotated model, schedule and report), verify (replay a
+// schedule), diff (compare two reports), eval (top-1 accuracy), inspect (the
+// layers that map onto photonic cores), and run (a forward pass).
 //
 // Run "elight help" for the commands and "elight help COMMAND" for one.
 package main

@@ -123,17 +123,36 @@ func TestOptimizeFinetuneRejectsBadInput(t *testing.T) {
 	}
 }
 
-// TestOptimizeInterruptedWritesNothing cancels the run as Ctrl-C does.
+// TestOptimizeInterruptedWritesNothing cancels the run as Ctrl-C does,
+// once fine-tuning has taken its first step.
 func TestOptimizeInterruptedWritesNothing(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	var stdout, stderr bytes.Buffer
-	code := mainWithArgs(ctx, tuneArgs(t, filepath.Join(dir, "ft.onnx")), &stdout, &stderr)
-	if code != 1 || !strings.Contains(stderr.String(), "interrupted") {
-		t.Errorf("exit %d, %q; want an interruption error", code, stderr.String())
+	defer cancel()
+	stdout := &cancelOnStep{cancel: cancel}
+	var stderr bytes.Buffer
+	code := mainWithArgs(ctx, tuneArgs(t, filepath.Join(dir, "ft.onnx"), "--steps", "50", "--log-json"), stdout, &stderr)
+	if !stdout.stepped {
+		t.Fatal("the run ended before its first training step")
+	}
+	if code != 1 || !strings.Contains(stderr.String(), "interrupted during fine-tuning") {
+		t.Errorf("exit %d, %q; want an interruption during fine-tuning", code, stderr.String())
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 		t.Errorf("an interrupted run left %s", entries[0].Name())
 	}
+}
+
+// cancelOnStep takes --log-json output and cancels at the first step.
+type cancelOnStep struct {
+	cancel  func()
+	stepped bool
+}
+
+func (c *cancelOnStep) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte(`"event":"step"`)) {
+		c.stepped = true
+		c.cancel()
+	}
+	return len(p), nil
 }

@@ -208,11 +208,11 @@ func compareLayer(rep *report.Report, i int, sl reorder.ScheduleLayer, st reorde
 	maxCell, _ := l.MaxCellWrites.Get(s)
 	energy, _ := l.Energy.Get(s)
 	latency, _ := l.LatencyUS.Get(s)
-	if writes != st.Writes || maxCell != st.MaxCellWrites || !close(energy, st.Energy) || !close(latency, st.LatencyUS) {
+	if writes != st.Writes || maxCell != st.MaxCellWrites || !nearlyEqual(energy, st.Energy) || !nearlyEqual(latency, st.LatencyUS) {
 		return fmt.Errorf("layer %q: the report records %d writes, max cell %d, energy %g, latency %g us; replaying gives %d, %d, %g, %g",
 			sl.Name, writes, maxCell, energy, latency, st.Writes, st.MaxCellWrites, st.Energy, st.LatencyUS)
 	}
 	return nil
 }
 
-func close(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(math.Abs(a), math.Abs(b), 1) }
+func nearlyEqual(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(math.Abs(a), math.Abs(b), 1) }
