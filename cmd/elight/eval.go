@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/elight-photonic/elight"
 	"github.com/elight-photonic/elight/finetune/data"
-	"github.com/elight-photonic/elight/finetune/network"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/spf13/pflag"
 )
@@ -103,7 +103,7 @@ func runEval(ctx context.Context, args []string, f evalFlags, stdout io.Writer) 
 		return err
 	}
 	res := evaluation{Model: args[0], Data: d.Spec, Split: f.split}
-	if res.Correct, res.N, err = countAccuracy(ctx, m, in.Name, loader, f.batch); err != nil {
+	if res.Correct, res.N, err = elight.CountCorrect(ctx, m, in.Name, loader, f.batch); err != nil {
 		return err
 	}
 	res.Top1 = float64(res.Correct) / float64(res.N)
@@ -114,61 +114,4 @@ func runEval(ctx context.Context, args []string, f evalFlags, stdout io.Writer) 
 	}
 	_, err = fmt.Fprintf(stdout, "top-1 accuracy %.4f (%d of %d images correct; %s, %s)\n", res.Top1, res.Correct, res.N, res.Data, split.Name)
 	return err
-}
-
-// countAccuracy runs m on every image of loader and counts the top-1 hits.
-func countAccuracy(ctx context.Context, m *onnxio.Model, input string, loader *data.Loader, batch int) (correct, n int, err error) {
-	nets := map[int]*network.Net{} // one per batch size: the full one and the rest
-	split := loader.Split()
-	for b := range loader.Batches(batch) {
-		if err := ctx.Err(); err != nil {
-			return 0, 0, fmt.Errorf("interrupted after %d of %d images", n, loader.Len())
-		}
-		inputs := map[string]*onnxio.Tensor{input: b.Tensor(input)}
-		net := nets[b.Len()]
-		if net == nil {
-			if net, err = network.Build(m, inputs, network.Options{}); err != nil {
-				return 0, 0, err
-			}
-			nets[b.Len()] = net
-		}
-		outs, err := net.Run(inputs)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", m.Path, err)
-		}
-		c, err := countCorrect(outs[0], b, split.Name)
-		if err != nil {
-			return 0, 0, fmt.Errorf("%s: %w", m.Path, err)
-		}
-		correct += c
-		n += b.Len()
-	}
-	return correct, n, nil
-}
-
-// countCorrect counts the rows of logits [N, classes] whose arg-max (the
-// first, on ties) is the batch's label.
-func countCorrect(logits *onnxio.Tensor, b *data.Batch, split string) (int, error) {
-	n := b.Len()
-	if logits.DataType != onnxio.Float || len(logits.Dims) != 2 || logits.Dims[0] != int64(n) || logits.Dims[1] < 1 {
-		return 0, fmt.Errorf("output %q is %v %v; eval wants the logits [%d, classes] as the first output", logits.Name, logits.DataType, logits.Dims, n)
-	}
-	classes := int(logits.Dims[1])
-	correct := 0
-	for i := range n {
-		if label := b.Labels[i]; label >= int64(classes) {
-			return 0, fmt.Errorf("image %d of the %s split has label %d, but the model has %d classes", b.Index[i], split, label, classes)
-		}
-		row := logits.Float[i*classes : (i+1)*classes]
-		top := 0
-		for c, v := range row {
-			if v > row[top] {
-				top = c
-			}
-		}
-		if int64(top) == b.Labels[i] {
-			correct++
-		}
-	}
-	return correct, nil
 }

@@ -31,7 +31,7 @@ func preprocessingFlags(t *testing.T, model string) (datatest.Meta, []string) {
 // evalJSON runs elight eval --json and decodes its result.
 func evalJSON(t *testing.T, args ...string) evaluation {
 	t.Helper()
-	code, stdout, stderr := elight(t, append([]string{"eval", "--json"}, args...)...)
+	code, stdout, stderr := runElight(t, append([]string{"eval", "--json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("elight eval %s: exit %d: %s", strings.Join(args, " "), code, stderr)
 	}
@@ -119,7 +119,7 @@ func TestEvalNpy(t *testing.T) {
 	if res.N != 32 || res.Top1 != meta.Reference.Accuracy {
 		t.Errorf("top-1 %v on %d images; torch: %v on 32", res.Top1, res.N, meta.Reference.Accuracy)
 	}
-	code, stdout, stderr := elight(t, "eval", resnetModel, "--data", "npy:../../testdata/resnet/input.npy,../../testdata/resnet/labels.npy", "--split", "all")
+	code, stdout, stderr := runElight(t, "eval", resnetModel, "--data", "npy:../../testdata/resnet/input.npy,../../testdata/resnet/labels.npy", "--split", "all")
 	if want := fmt.Sprintf("top-1 accuracy %.4f (%d of 32 images correct; npy:../../testdata/resnet/input.npy,../../testdata/resnet/labels.npy, all)\n", meta.Reference.Accuracy, int(meta.Reference.Accuracy*32)); code != 0 || stdout != want {
 		t.Errorf("exit %d, output %q (%s)\nwant %q", code, stdout, stderr, want)
 	}
@@ -158,7 +158,7 @@ func TestEvalBadCommandLines(t *testing.T) {
 		{[]string{"eval", vgg, "--data", "npy:" + x, "--pad", "1"}, 1, "is already preprocessed"},
 		{[]string{"eval", "nothere.onnx", "--data", spec}, 1, "nothere.onnx"},
 	} {
-		code, _, stderr := elight(t, tc.args...)
+		code, _, stderr := runElight(t, tc.args...)
 		// the error on one line; usage errors may add a pointer to the help
 		first, rest, _ := strings.Cut(stderr, "\n")
 		if code != tc.code || !strings.HasPrefix(first, "elight eval: ") || !strings.Contains(first, tc.want) ||

@@ -22,7 +22,7 @@ const (
 
 // elight runs the command line in-process and returns its exit status,
 // standard output and standard error.
-func elight(t *testing.T, args ...string) (int, string, string) {
+func runElight(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	code := mainWithArgs(context.Background(), args, &stdout, &stderr)
@@ -31,7 +31,7 @@ func elight(t *testing.T, args ...string) (int, string, string) {
 
 func TestRunWritesLogits(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "logits.npy")
-	code, _, stderr := elight(t, "run", resnetModel, "--input", resnetInput, "--output", out)
+	code, _, stderr := runElight(t, "run", resnetModel, "--input", resnetInput, "--output", out)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -109,7 +109,7 @@ func TestBadInputFailsCleanly(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out := filepath.Join(dir, c.name+".out.npy")
-			code, stdout, stderr := elight(t, "run", c.model, "--input", c.input, "--output", out)
+			code, stdout, stderr := runElight(t, "run", c.model, "--input", c.input, "--output", out)
 			if code != 1 {
 				t.Errorf("exit status %d, want 1 (stderr %q)", code, stderr)
 			}
@@ -151,7 +151,7 @@ func TestUsageErrors(t *testing.T) {
 		{"frobnicate"},
 	}
 	for _, args := range cases {
-		code, _, stderr := elight(t, args...)
+		code, _, stderr := runElight(t, args...)
 		if code != 2 || !strings.Contains(stderr, "elight") {
 			t.Errorf("elight %v: exit %d, stderr %q; want exit 2 with a usage hint", args, code, stderr)
 		}
@@ -168,7 +168,7 @@ func TestRunRefusesToOverwriteItsInput(t *testing.T) {
 	if err := os.WriteFile(in, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := elight(t, "run", resnetModel, "--input", in, "--output", in)
+	code, _, stderr := runElight(t, "run", resnetModel, "--input", in, "--output", in)
 	if code != 1 || !strings.Contains(stderr, "overwrite") {
 		t.Fatalf("exit %d, stderr %q; want a refusal", code, stderr)
 	}
@@ -180,7 +180,7 @@ func TestRunRefusesToOverwriteItsInput(t *testing.T) {
 
 func TestHelpDocumentsEveryCommand(t *testing.T) {
 	for _, c := range commands() {
-		code, stdout, _ := elight(t, "help", c.name)
+		code, stdout, _ := runElight(t, "help", c.name)
 		if code != 0 || !strings.Contains(stdout, "usage: elight "+c.name) || !strings.Contains(stdout, "Example:") {
 			t.Errorf("elight help %s: exit %d, output %q", c.name, code, stdout)
 		}

@@ -1,26 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
-	"github.com/elight-photonic/elight/finetune"
-	"github.com/elight-photonic/elight/finetune/data"
+	"github.com/elight-photonic/elight"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
 	"github.com/elight-photonic/elight/reorder"
-	"github.com/elight-photonic/elight/report"
 	"github.com/spf13/pflag"
 )
 
@@ -128,16 +119,9 @@ nothing). Ctrl-C stops the run and writes nothing.`,
 	return c
 }
 
-// optimizeConfig is the validated form of the flags.
-type optimizeConfig struct {
-	quant    quantize.Config
-	block    int
-	strategy reorder.Strategy
-	profile  reorder.Profile
-}
-
-func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
-	var c optimizeConfig
+// validate checks the flags and returns the hardware they describe.
+func (f *optimizeFlags) validate(model string) (elight.Hardware, error) {
+	var c elight.Hardware
 	if !f.noFinetune && f.tune.data.spec == "" {
 		return c, usageError("fine-tuning needs --data (the images to train on); or pass --no-finetune to quantize the pretrained weights as they are")
 	}
@@ -163,26 +147,27 @@ func (f *optimizeFlags) validate(model string) (optimizeConfig, error) {
 	if f.scale != "tensor" && f.scale != "row" {
 		return c, usageError("--scale %q: want tensor or row", f.scale)
 	}
-	c.quant = quantize.Config{Bits: f.bits, PCMLoss: f.pcmLoss, PerRow: f.scale == "row", Headroom: f.headroom}
-	if err := c.quant.Validate(); err != nil {
+	c.Quant = quantize.Config{Bits: f.bits, PCMLoss: f.pcmLoss, PerRow: f.scale == "row", Headroom: f.headroom}
+	if err := c.Quant.Validate(); err != nil {
 		return c, usageError("--bits %d --pcm-loss %g --scale-headroom %g: %v", f.bits, f.pcmLoss, f.headroom, err)
 	}
 	if f.block < 1 || f.block > reorder.MaxBlock {
 		return c, usageError("--block %d: the core size must be between 1 and %d", f.block, reorder.MaxBlock)
 	}
-	c.block = f.block
+	c.Block = f.block
 	var err error
-	if c.strategy, err = reorder.ParseStrategy(f.strategy); err != nil {
+	if c.Strategy, err = reorder.ParseStrategy(f.strategy); err != nil {
 		return c, usageError("--reorder: %v", err)
 	}
-	c.profile = reorder.DefaultProfile()
+	c.Profile = reorder.DefaultProfile()
 	if f.profile != "" {
-		if c.profile, err = reorder.LoadProfile(f.profile); err != nil {
+		if c.Profile, err = reorder.LoadProfile(f.profile); err != nil {
 			return c, fmt.Errorf("--device-profile: %w", err)
 		}
 	}
 	outputs := map[string]string{}
-	for flag, path := range map[string]string{"--output": f.output, "--schedule": f.schedule, "--report": f.report} {
+	for _, out := range [][2]string{{"--output", f.output}, {"--schedule", f.schedule}, {"--report", f.report}} {
+		flag, path := out[0], out[1]
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			return c, usageError("%s %s: %v", flag, path, err)
@@ -224,9 +209,8 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	if len(args) != 1 {
 		return usageError("want exactly one MODEL.onnx argument, got %d", len(args))
 	}
-	start := time.Now()
 	modelPath := args[0]
-	cfg, err := f.validate(modelPath)
+	hw, err := f.validate(modelPath)
 	if err != nil {
 		return err
 	}
@@ -234,100 +218,46 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	if err != nil {
 		return err
 	}
-	// Each stage gets its own copy of the model: the float one, the one
-	// quantized before fine-tuning, and the one trained and quantized.
-	load := func() (*onnxio.Model, error) {
+	run := elight.Run{Source: source, Path: modelPath, Hardware: hw}
+	steps := 0
+	if f.tune.data.spec != "" {
 		m, err := onnxio.Parse(source, filepath.Dir(modelPath))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", modelPath, err)
+			return fmt.Errorf("%s: %w", modelPath, err)
 		}
 		m.Path = modelPath
-		_, err = onnxio.FoldBatchNorm(m)
-		return m, err
+		if run.Images, err = f.tune.openData(m, !f.noFinetune); err != nil {
+			return err
+		}
+		if !f.noFinetune {
+			if run.Training, err = f.tune.training(hw, run.Images.Train.Len()); err != nil {
+				return err
+			}
+			steps = run.Training.Config.Steps
+		}
 	}
-	m, err := load()
-	if err != nil {
-		return err
-	}
-	var session *tuneSession
-	var acc *report.Accuracy
-	var tuned *report.Finetune
-	var train finetune.Config
 	progressTo := stderr
 	if f.tune.logJSON {
 		progressTo = stdout
 	}
-	if f.tune.data.spec != "" {
-		if session, err = f.tune.openData(m, !f.noFinetune); err != nil {
-			return err
-		}
-		if !f.noFinetune {
-			if train, err = f.tune.trainConfig(cfg.quant, cfg.block, session.train.Len()); err != nil {
-				return err
-			}
-		}
-	}
-	prog := newProgress(progressTo, train.Steps, f.tune.logJSON, f.quiet)
-	var deadline time.Time
-	if session != nil {
-		acc = &report.Accuracy{Samples: session.eval.Len()}
-		evalStart := time.Now()
-		if acc.Float, err = session.accuracy(ctx, m); err != nil {
-			return err
-		}
-		prog.event("accuracy", map[string]any{"model": "float", "top1": acc.Float, "n": acc.Samples})
-		// The search stops in time to measure and write the chosen
-		// model: one more pass over the test images, and a margin.
-		deadline = start.Add(f.tune.budget - time.Since(evalStart) - 15*time.Second)
-	}
-	if !f.noFinetune {
-		if tuned, acc.Quantized, err = finetuneModel(ctx, &f.tune, cfg, train, session, m, load, prog, deadline); err != nil {
-			return err
-		}
-	}
-	rep, sched, err := optimizeLayers(ctx, m, cfg)
-	if err != nil {
-		return fmt.Errorf("%s: %w", modelPath, err)
-	}
-	if acc != nil {
-		q, err := session.accuracy(ctx, m)
-		if err != nil {
-			return err
-		}
-		if tuned != nil {
-			acc.Finetuned = &q
-			prog.event("accuracy", map[string]any{"model": "fine-tuned, quantized", "top1": q, "n": acc.Samples})
-		} else {
-			acc.Quantized = q
-			prog.event("accuracy", map[string]any{"model": "quantized", "top1": q, "n": acc.Samples})
-		}
-	}
-	rep.Accuracy, rep.Finetune = acc, tuned
-	rep.Config.Finetune = tuned != nil
-	rep.Model = modelPath
-	rep.ModelSHA256 = digest(source)
-	sched.Header.Model = rep.ModelSHA256
-
-	var schedBytes bytes.Buffer
-	if _, err := sched.WriteTo(&schedBytes); err != nil {
-		return err
-	}
-	reportBytes, err := rep.Marshal()
+	prog := newProgress(progressTo, steps, f.tune.logJSON, f.quiet)
+	run.Observer = prog
+	res, err := elight.Optimize(ctx, run)
 	if err != nil {
 		return err
 	}
-	annotate(m, rep, digest(reportBytes), digest(schedBytes.Bytes()))
-	modelBytes, err := onnxio.Marshal(m)
+	modelBytes, schedBytes, reportBytes, err := res.Encode()
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.output, err)
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("interrupted; nothing written")
+	if ctx.Err() != nil {
+		return elight.ErrInterrupted
 	}
-	files := map[string][]byte{f.output: modelBytes, f.schedule: schedBytes.Bytes(), f.report: reportBytes}
+	files := map[string][]byte{f.output: modelBytes, f.schedule: schedBytes, f.report: reportBytes}
 	if err := onnxio.WriteFilesAtomic(files, modelPath); err != nil {
 		return err
 	}
+	rep := res.Report
 	chosen, _ := rep.Totals.Writes.Get(rep.Strategy)
 	prog.event("written", map[string]any{"model": f.output, "schedule": f.schedule, "report": f.report, "strategy": rep.Strategy, "writes": chosen})
 	if f.quiet || f.tune.logJSON {
@@ -338,206 +268,4 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	}
 	fmt.Fprintf(stdout, "wrote %s, %s, %s\n", f.output, f.schedule, f.report)
 	return nil
-}
-
-// finetuneModel measures the quantized pretrained model (its writes and
-// accuracy, for the report), then trains m in place: a search for the
-// fewest writes within the accuracy budget, a fixed schedule of segments,
-// or one fixed run.
-func finetuneModel(ctx context.Context, f *tuneFlags, cfg optimizeConfig, train finetune.Config, session *tuneSession,
-	m *onnxio.Model, load func() (*onnxio.Model, error), prog *progress, deadline time.Time) (*report.Finetune, float64, error) {
-	before, err := load()
-	if err != nil {
-		return nil, 0, err
-	}
-	beforeReport, _, err := optimizeLayers(ctx, before, cfg)
-	if err != nil {
-		return nil, 0, err
-	}
-	quantized, err := session.accuracy(ctx, before)
-	if err != nil {
-		return nil, 0, err
-	}
-	prog.event("accuracy", map[string]any{"model": "quantized before fine-tuning", "top1": quantized, "n": session.eval.Len()})
-	st, err := session.stream(f.data.seed, f.distill)
-	if err != nil {
-		return nil, 0, err
-	}
-	summary := finetuneSummary(f, train, session, beforeReport)
-	switch {
-	case f.searching():
-		if summary.Search, err = searchModel(ctx, f, cfg, train, session, m, load, st, prog, deadline); err != nil {
-			return nil, 0, err
-		}
-		summary.Steps, summary.Lambda = 0, 0
-		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
-			summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
-			summary.Steps += c.Steps
-		}
-	case len(f.lambdaSchedule) > 0:
-		summary.LambdaSchedule, summary.Steps, summary.Lambda = f.lambdaSchedule, train.Steps*len(f.lambdaSchedule), 0
-		err = finetune.TrainSchedule(ctx, m, st, train, f.lambdaSchedule, prog.step)
-	default:
-		err = finetune.Train(ctx, m, st, train, prog.step)
-	}
-	if errors.Is(err, finetune.ErrInterrupted) {
-		return nil, 0, fmt.Errorf("interrupted during fine-tuning; nothing written")
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	return summary, quantized, nil
-}
-
-// searchModel runs the accuracy-driven search: it keeps in m the weights
-// with the fewest writes of the chosen strategy whose quantized model stays
-// within --max-drop of the float model on the validation images.
-func searchModel(ctx context.Context, f *tuneFlags, cfg optimizeConfig, train finetune.Config, session *tuneSession,
-	m *onnxio.Model, load func() (*onnxio.Model, error), st *data.Stream, prog *progress, deadline time.Time) (*report.Search, error) {
-	float, err := session.validationAccuracy(ctx, m)
-	if err != nil {
-		return nil, err
-	}
-	rec := &report.Search{MaxDrop: f.maxDrop, Budget: f.budget.String(), ValidationFloat: float, MinValidation: float - f.maxDrop/100}
-	prog.event("accuracy", map[string]any{"model": "float, validation", "top1": float, "n": session.validation.Len()})
-	measure := func(ctx context.Context, store func(*onnxio.Model)) (finetune.Measurement, error) {
-		q, err := load()
-		if err != nil {
-			return finetune.Measurement{}, err
-		}
-		store(q)
-		rep, _, err := optimizeLayers(ctx, q, cfg)
-		if err != nil {
-			return finetune.Measurement{}, err
-		}
-		var meas finetune.Measurement
-		meas.Writes, _ = rep.Totals.Writes.Get(string(cfg.strategy))
-		meas.MaxCellWrites, _ = rep.Totals.MaxCellWrites.Get(string(cfg.strategy))
-		meas.Accuracy, err = session.validationAccuracy(ctx, q)
-		return meas, err
-	}
-	sc := finetune.SearchConfig{Train: train, MinAccuracy: rec.MinValidation, Segments: f.segments, Deadline: deadline}
-	res, err := finetune.Search(ctx, m, st, sc, measure, prog.step, prog.segment)
-	if err != nil {
-		return nil, err
-	}
-	rec.Chosen, rec.Stopped = res.Chosen, res.Stopped
-	rec.Checkpoints = append(rec.Checkpoints, checkpointRecord(finetune.Segment{Measurement: res.Pretrained, Met: res.Pretrained.Accuracy >= rec.MinValidation}))
-	for _, s := range res.Segments {
-		rec.Checkpoints = append(rec.Checkpoints, checkpointRecord(s))
-	}
-	if res.Chosen < 0 {
-		i, closest := res.Closest()
-		drop := (float - closest.Accuracy) * 100
-		return nil, fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
-			f.maxDrop, float*100, len(res.Segments), res.Stopped, i, closest.Accuracy*100, closest.Writes, drop, math.Ceil(drop*100)/100)
-	}
-	lambdas := res.Lineage(res.Chosen)
-	if len(lambdas) == 0 {
-		rec.Replay = "--no-finetune"
-	} else {
-		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
-			(*float64List)(&lambdas).String(), train.Steps, train.Warmup, session.validation.Len(), f.data.seed, train.LR, train.Norm)
-	}
-	prog.event("chosen", map[string]any{"checkpoint": res.Chosen, "stopped": res.Stopped, "replay_flags": rec.Replay})
-	return rec, nil
-}
-
-func checkpointRecord(s finetune.Segment) report.Checkpoint {
-	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, Steps: s.Steps,
-		Validation: s.Accuracy, Writes: s.Writes, MaxCellWrites: s.MaxCellWrites, Met: s.Met}
-}
-
-// optimizeLayers quantizes every photonic layer of m in place (m's weights
-// become the dequantized levels), accounts every strategy, and returns the
-// report and the schedule of the chosen strategy.
-func optimizeLayers(ctx context.Context, m *onnxio.Model, cfg optimizeConfig) (*report.Report, *reorder.Schedule, error) {
-	layers := m.Graph.PhotonicLayers()
-	if len(layers) == 0 {
-		return nil, nil, fmt.Errorf("no Conv, Gemm or MatMul layer with a constant weight: nothing maps onto photonic cores")
-	}
-	rep := &report.Report{
-		FormatVersion: report.FormatVersion,
-		Config: report.Config{
-			Bits: cfg.quant.Bits, Block: cfg.block, PCMLoss: cfg.quant.PCMLoss, Scale: "tensor", ScaleHeadroom: cfg.quant.ScaleFactor(),
-			Device: report.Device(cfg.profile),
-		},
-		Strategy: string(cfg.strategy),
-	}
-	if cfg.quant.PerRow {
-		rep.Config.Scale = "row"
-		rep.Notes = append(rep.Notes, "scale is per output row: each row's scale is applied electronically at the core's output")
-	}
-	sched := &reorder.Schedule{Header: reorder.ScheduleHeader{
-		Strategy: string(cfg.strategy), Block: cfg.block, Bits: cfg.quant.Bits, PCMLoss: cfg.quant.PCMLoss, PerRowScale: cfg.quant.PerRow,
-	}}
-	for _, l := range layers {
-		if err := ctx.Err(); err != nil {
-			return nil, nil, fmt.Errorf("interrupted; nothing written")
-		}
-		w := m.Graph.Initializers[l.Weight]
-		lv, err := quantize.Quantize(l.Matrix(w), l.Rows, l.Cols, cfg.quant)
-		if err != nil {
-			return nil, nil, fmt.Errorf("layer %q weight %q: %w", l.Node.Name, l.Weight, err)
-		}
-		part, err := reorder.Partition(lv, cfg.block)
-		if err != nil {
-			return nil, nil, fmt.Errorf("layer %q: %w", l.Node.Name, err)
-		}
-		rl := report.Layer{
-			Name: l.Node.Name, Op: l.Node.OpType, Weight: l.Weight, Rows: l.Rows, Cols: l.Cols,
-			BlockRows: part.BlockRows(), BlockCols: part.BlockCols(),
-		}
-		for _, order := range reorder.PlanAll(part) {
-			st, err := reorder.Account(part, order, cfg.profile)
-			if err != nil {
-				return nil, nil, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
-			}
-			s := string(order.Strategy)
-			rl.Writes.Set(s, st.Writes)
-			rl.MaxCellWrites.Set(s, st.MaxCellWrites)
-			rl.Energy.Set(s, st.Energy)
-			rl.LatencyUS.Set(s, st.LatencyUS)
-			if order.Strategy == reorder.Cell {
-				rl.ColumnLowerBound = st.Writes
-			}
-			if order.Strategy == cfg.strategy {
-				sched.Layers = append(sched.Layers, reorder.ScheduleLayer{Name: l.Node.Name, Weight: l.Weight, Levels: lv, Order: order})
-			}
-		}
-		rep.Layers = append(rep.Layers, rl)
-		m.SetInitializer(&onnxio.Tensor{Name: l.Weight, DataType: onnxio.Float, Dims: w.Dims, Float: l.FromMatrix(lv.Dequantized())})
-	}
-	rep.Sum()
-	return rep, sched, nil
-}
-
-// annotate records the configuration, totals and digests in the model's
-// metadata_props, under the "elight." prefix.
-func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest string) {
-	config, _ := json.Marshal(rep.Config)
-	writes, _ := json.Marshal(rep.Totals.Writes)
-	maxCell, _ := rep.Totals.MaxCellWrites.Get(rep.Strategy)
-	energy, _ := rep.Totals.Energy.Get(rep.Strategy)
-	latency, _ := rep.Totals.LatencyUS.Get(rep.Strategy)
-	for _, kv := range [][2]string{
-		{"elight.format_version", fmt.Sprint(report.FormatVersion)},
-		{"elight.config", string(config)},
-		{"elight.strategy", rep.Strategy},
-		{"elight.layers", fmt.Sprint(len(rep.Layers))},
-		{"elight.writes", string(writes)},
-		{"elight.max_cell_writes", fmt.Sprint(maxCell)},
-		{"elight.energy", fmt.Sprint(energy)},
-		{"elight.latency_us", fmt.Sprint(latency)},
-		{"elight.source_sha256", rep.ModelSHA256},
-		{"elight.report_sha256", reportDigest},
-		{"elight.schedule_sha256", scheduleDigest},
-	} {
-		m.SetMetadata(kv[0], kv[1])
-	}
-}
-
-func digest(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
 }

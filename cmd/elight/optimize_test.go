@@ -24,11 +24,11 @@ func TestOptimizeVerifiesForEveryStrategy(t *testing.T) {
 		for _, strategy := range []string{"none", "sort", "cell", "column", "block"} {
 			t.Run(filepath.Base(model)+"/"+strategy, func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "q.onnx")
-				code, _, stderr := elight(t, "optimize", model, "-o", out, "--no-finetune", "--reorder", strategy, "-q")
+				code, _, stderr := runElight(t, "optimize", model, "-o", out, "--no-finetune", "--reorder", strategy, "-q")
 				if code != 0 {
 					t.Fatalf("optimize: exit %d: %s", code, stderr)
 				}
-				code, stdout, stderr := elight(t, "verify", out, strings.TrimSuffix(out, ".onnx")+".sched",
+				code, stdout, stderr := runElight(t, "verify", out, strings.TrimSuffix(out, ".onnx")+".sched",
 					"--report", strings.TrimSuffix(out, ".onnx")+".report.json")
 				if code != 0 || !strings.Contains(stdout, "ok:") {
 					t.Fatalf("verify: exit %d: %s%s", code, stdout, stderr)
@@ -47,11 +47,11 @@ func TestOptimizeScaleHeadroom(t *testing.T) {
 	totals := map[string]*report.Totals{}
 	for _, headroom := range []string{"1", "2.5"} {
 		out := filepath.Join(dir, "h"+headroom+".onnx")
-		if code, _, stderr := elight(t, "optimize", model, "-o", out, "--no-finetune", "--scale-headroom", headroom, "-q"); code != 0 {
+		if code, _, stderr := runElight(t, "optimize", model, "-o", out, "--no-finetune", "--scale-headroom", headroom, "-q"); code != 0 {
 			t.Fatalf("optimize --scale-headroom %s: %s", headroom, stderr)
 		}
 		reportPath := strings.TrimSuffix(out, ".onnx") + ".report.json"
-		code, stdout, stderr := elight(t, "verify", out, strings.TrimSuffix(out, ".onnx")+".sched", "--report", reportPath)
+		code, stdout, stderr := runElight(t, "verify", out, strings.TrimSuffix(out, ".onnx")+".sched", "--report", reportPath)
 		if code != 0 || !strings.Contains(stdout, "ok:") {
 			t.Fatalf("verify --scale-headroom %s: exit %d: %s%s", headroom, code, stdout, stderr)
 		}
@@ -80,13 +80,13 @@ func TestOptimizedModelRunsInONNXRuntime(t *testing.T) {
 		t.Run(filepath.Base(model), func(t *testing.T) {
 			dir := t.TempDir()
 			out := filepath.Join(dir, "q.onnx")
-			if code, _, stderr := elight(t, "optimize", model, "-o", out, "--no-finetune", "-q"); code != 0 {
+			if code, _, stderr := runElight(t, "optimize", model, "-o", out, "--no-finetune", "-q"); code != 0 {
 				t.Fatalf("optimize: %s", stderr)
 			}
 			onnxtest.Check(t, out)
 			input := filepath.Join(filepath.Dir(model), "input.npy")
 			logits := filepath.Join(dir, "logits.npy")
-			if code, _, stderr := elight(t, "run", out, "--input", input, "--output", logits); code != 0 {
+			if code, _, stderr := runElight(t, "run", out, "--input", input, "--output", logits); code != 0 {
 				t.Fatalf("run: %s", stderr)
 			}
 			ours := onnxtest.ReadNpy(t, logits)
@@ -105,7 +105,7 @@ func TestOptimizeIsDeterministic(t *testing.T) {
 	for run := 0; run < 2; run++ {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "q.onnx")
-		if code, _, stderr := elight(t, "optimize", optimizeModels[0], "-o", out, "--no-finetune", "--reorder", "column", "-q"); code != 0 {
+		if code, _, stderr := runElight(t, "optimize", optimizeModels[0], "-o", out, "--no-finetune", "--reorder", "column", "-q"); code != 0 {
 			t.Fatalf("optimize: %s", stderr)
 		}
 		var files [][]byte
@@ -131,7 +131,7 @@ func TestOptimizeIsDeterministic(t *testing.T) {
 func TestVerifyRejectsTamperedSchedule(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "q.onnx")
-	if code, _, stderr := elight(t, "optimize", optimizeModels[0], "-o", out, "--no-finetune", "-q"); code != 0 {
+	if code, _, stderr := runElight(t, "optimize", optimizeModels[0], "-o", out, "--no-finetune", "-q"); code != 0 {
 		t.Fatalf("optimize: %s", stderr)
 	}
 	sched := filepath.Join(dir, "q.sched")
@@ -143,7 +143,7 @@ func TestVerifyRejectsTamperedSchedule(t *testing.T) {
 	if err := os.WriteFile(sched, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	code, _, stderr := elight(t, "verify", out, sched)
+	code, _, stderr := runElight(t, "verify", out, sched)
 	if code != 1 || !strings.Contains(stderr, "q.sched") {
 		t.Errorf("verify of a tampered schedule: exit %d, %q", code, stderr)
 	}
@@ -183,7 +183,7 @@ func TestOptimizeRejectsBadFlags(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := append([]string{"optimize", model, "-o", out, "--no-finetune"}, c.args...)
-			code, _, stderr := elight(t, args...)
+			code, _, stderr := runElight(t, args...)
 			if code == 0 || !strings.Contains(stderr, c.mention) {
 				t.Errorf("exit %d, stderr %q; want an error naming %s", code, stderr, c.mention)
 			}
@@ -211,7 +211,7 @@ func TestOptimizeRejectsBadFlags(t *testing.T) {
 			} else {
 				args = append(args, flag, in)
 			}
-			code, _, stderr := elight(t, args...)
+			code, _, stderr := runElight(t, args...)
 			if code == 0 || !strings.Contains(stderr, "input") {
 				t.Errorf("%s = input: exit %d, %q", flag, code, stderr)
 			}

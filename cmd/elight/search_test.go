@@ -33,7 +33,7 @@ func TestOptimizeSearch(t *testing.T) {
 		searched = filepath.Join(dir, "s.onnx")
 		out := filepath.Join(dir, "s.onnx")
 		// max-drop 100 keeps every checkpoint: the fewest writes wins
-		if code, _, stderr := elight(t, searchArgs(out, "--segments", "3", "--max-drop", "99")...); code != 0 {
+		if code, _, stderr := runElight(t, searchArgs(out, "--segments", "3", "--max-drop", "99")...); code != 0 {
 			t.Fatalf("optimize: exit %d: %s", code, stderr)
 		}
 		outputs[run] = readOutputs(t, dir, "s")
@@ -64,7 +64,7 @@ func TestOptimizeSearch(t *testing.T) {
 	// the replay: the run's own flags, the search's replaced by its replay flags
 	dir := t.TempDir()
 	args := append(searchArgs(filepath.Join(dir, "s.onnx")), strings.Fields(s.Replay)...)
-	if code, _, stderr := elight(t, args...); code != 0 {
+	if code, _, stderr := runElight(t, args...); code != 0 {
 		t.Fatalf("replay %s: exit %d: %s", s.Replay, code, stderr)
 	}
 	a, err := onnxio.Read(searched)
@@ -87,7 +87,7 @@ func TestOptimizeSearch(t *testing.T) {
 func TestOptimizeSearchUnmetBudget(t *testing.T) {
 	dir := t.TempDir()
 	// one bit per cell loses far more than 0.01 points on any model
-	code, _, stderr := elight(t, searchArgs(filepath.Join(dir, "s.onnx"), "--segments", "1", "--bits", "1", "--max-drop", "0.01")...)
+	code, _, stderr := runElight(t, searchArgs(filepath.Join(dir, "s.onnx"), "--segments", "1", "--bits", "1", "--max-drop", "0.01")...)
 	if code != 1 || !strings.Contains(stderr, "--max-drop") || !strings.Contains(stderr, "closest") || !strings.Contains(stderr, "nothing written") {
 		t.Errorf("exit %d, %q; want exit 1 naming the closest run and the --max-drop that admits it", code, stderr)
 	}
@@ -105,7 +105,7 @@ func TestOptimizeSearchHonoursBudget(t *testing.T) {
 	dir := t.TempDir()
 	budget := 20 * time.Second
 	start := time.Now()
-	if code, _, stderr := elight(t, searchArgs(filepath.Join(dir, "s.onnx"), "--budget", budget.String(), "--max-drop", "99")...); code != 0 {
+	if code, _, stderr := runElight(t, searchArgs(filepath.Join(dir, "s.onnx"), "--budget", budget.String(), "--max-drop", "99")...); code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	took := time.Since(start)
@@ -132,7 +132,7 @@ func TestOptimizeSearchFlagsConflict(t *testing.T) {
 		{"--max-drop", "-1"},
 		{"--budget", "0s"},
 	} {
-		code, _, stderr := elight(t, searchArgs(filepath.Join(dir, "s.onnx"), extra...)...)
+		code, _, stderr := runElight(t, searchArgs(filepath.Join(dir, "s.onnx"), extra...)...)
 		if code != 2 || !strings.Contains(stderr, strings.TrimPrefix(extra[len(extra)-2], "")) {
 			t.Errorf("%v: exit %d, %q; want a usage error naming the flag", extra, code, stderr)
 		}
@@ -156,7 +156,7 @@ func readOutputs(t *testing.T, dir, base string) []byte {
 // before anything is read or trained, not after.
 func TestOptimizeChecksOutputFolderFirst(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "missing", "s.onnx")
-	code, _, stderr := elight(t, searchArgs(out, "--segments", "1")...)
+	code, _, stderr := runElight(t, searchArgs(out, "--segments", "1")...)
 	if code != 2 || !strings.Contains(stderr, "does not exist") || !strings.Contains(stderr, "--output") {
 		t.Errorf("exit %d, %q; want a usage error naming --output and the missing folder", code, stderr)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,10 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/elight-photonic/elight"
 	"github.com/elight-photonic/elight/finetune"
 	"github.com/elight-photonic/elight/finetune/data"
 	"github.com/elight-photonic/elight/onnxio"
-	"github.com/elight-photonic/elight/quantize"
 	"github.com/elight-photonic/elight/report"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
@@ -148,20 +147,10 @@ func (f *tuneFlags) applyModeDefaults() error {
 	return nil
 }
 
-// tuneSession is the data side of an optimize run: the evaluation images
-// and, when fine-tuning, the training stream.
-type tuneSession struct {
-	input      string
-	dataset    *data.Dataset
-	eval       *data.Loader
-	train      *data.Loader
-	validation *data.Loader // training images held out, or nil
-	batch      int
-}
-
 // openData opens --data for m's input: the test split for accuracy and,
-// for fine-tuning, the training split.
-func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, error) {
+// for fine-tuning, the training split and the validation images held out
+// of it.
+func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*elight.Images, error) {
 	in, err := imageInput(m)
 	if err != nil {
 		return nil, err
@@ -170,7 +159,7 @@ func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &tuneSession{input: in.Name, dataset: d, batch: f.batch}
+	s := &elight.Images{Spec: d.Spec, Input: in.Name, Batch: f.batch}
 	test, err := d.Split(data.Test)
 	if err != nil {
 		return nil, err
@@ -181,7 +170,7 @@ func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, erro
 	if !test.Labeled() {
 		return nil, fmt.Errorf("data %s has no labels: accuracy cannot be measured; give npy:X.npy,Y.npy", d.Spec)
 	}
-	if s.eval, err = data.NewLoader(test, p); err != nil {
+	if s.Test, err = data.NewLoader(test, p); err != nil {
 		return nil, err
 	}
 	if !training {
@@ -200,7 +189,7 @@ func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, erro
 		if err != nil {
 			return nil, fmt.Errorf("--validation %d: %w", f.validation, err)
 		}
-		if s.validation, err = data.NewLoader(held, p); err != nil {
+		if s.Validation, err = data.NewLoader(held, p); err != nil {
 			return nil, err
 		}
 		train = rest
@@ -211,16 +200,33 @@ func (f *tuneFlags) openData(m *onnxio.Model, training bool) (*tuneSession, erro
 	if train.Len() < f.batch {
 		return nil, fmt.Errorf("data %s has %d training images, fewer than one --batch of %d", d.Spec, train.Len(), f.batch)
 	}
-	if s.train, err = data.NewLoader(train, p); err != nil {
+	if s.Train, err = data.NewLoader(train, p); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// trainConfig validates the fine-tuning flags.
-func (f *tuneFlags) trainConfig(quant quantize.Config, block int, trainImages int) (finetune.Config, error) {
+// training validates the fine-tuning flags and returns the training they
+// ask for.
+func (f *tuneFlags) training(hw elight.Hardware, trainImages int) (*elight.Training, error) {
+	c, err := f.trainConfig(hw, trainImages)
+	if err != nil {
+		return nil, err
+	}
+	t := &elight.Training{Config: c, Seed: f.data.seed, Distill: f.distill, Calibration: f.calibration}
+	switch {
+	case f.searching():
+		t.Search = &elight.Search{MaxDrop: f.maxDrop, Budget: f.budget, Segments: f.segments}
+	case len(f.lambdaSchedule) > 0:
+		t.Schedule = f.lambdaSchedule
+	}
+	return t, nil
+}
+
+// trainConfig validates the flags of the training run itself.
+func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.Config, error) {
 	c := finetune.Config{
-		Quant: quant, Block: block, Lambda: f.diffWeight,
+		Quant: hw.Quant, Block: hw.Block, Lambda: f.diffWeight,
 		Optimizer: f.optimizer, LR: f.lr, Schedule: f.schedule, Warmup: f.warmup, Momentum: f.momentum, WeightDecay: f.weightDecay,
 		BatchSize: f.batch, Temperature: f.temperature,
 	}
@@ -270,30 +276,6 @@ func (f *tuneFlags) trainConfig(quant quantize.Config, block int, trainImages in
 		return c, usageError("--warmup %d: want 0 to %d, fewer than the run's %d steps", f.warmup, c.Steps-1, c.Steps)
 	}
 	return c, nil
-}
-
-// accuracy measures m's top-1 accuracy on the evaluation images.
-func (s *tuneSession) accuracy(ctx context.Context, m *onnxio.Model) (float64, error) {
-	correct, n, err := countAccuracy(ctx, m, s.input, s.eval, s.batch)
-	if err != nil {
-		return 0, err
-	}
-	return float64(correct) / float64(n), nil
-}
-
-// validationAccuracy measures m's top-1 accuracy on the held-out
-// training images.
-func (s *tuneSession) validationAccuracy(ctx context.Context, m *onnxio.Model) (float64, error) {
-	correct, n, err := countAccuracy(ctx, m, s.input, s.validation, s.batch)
-	if err != nil {
-		return 0, err
-	}
-	return float64(correct) / float64(n), nil
-}
-
-// stream serves the training images as endless shuffled batches.
-func (s *tuneSession) stream(seed uint64, distill bool) (*data.Stream, error) {
-	return data.NewStream(s.train, s.batch, seed, !distill)
 }
 
 // progress shows training progress: a bar with ETA on a terminal-like
@@ -366,6 +348,22 @@ func (p *progress) step(s finetune.Progress) {
 	}
 }
 
+// Step shows a training step.
+func (p *progress) Step(s finetune.Progress) { p.step(s) }
+
+// Segment shows a segment of the search.
+func (p *progress) Segment(s finetune.Segment) { p.segment(s) }
+
+// Measured reports an accuracy measurement.
+func (p *progress) Measured(what string, top1 float64, images int) {
+	p.event("accuracy", map[string]any{"model": what, "top1": top1, "n": images})
+}
+
+// Chosen reports the search's choice.
+func (p *progress) Chosen(s *report.Search) {
+	p.event("chosen", map[string]any{"checkpoint": s.Chosen, "stopped": s.Stopped, "replay_flags": s.Replay})
+}
+
 // event reports a measurement outside the training loop.
 func (p *progress) event(name string, fields map[string]any) {
 	if p.json != nil {
@@ -374,38 +372,10 @@ func (p *progress) event(name string, fields map[string]any) {
 	}
 }
 
-// finetuneSummary is what the report records of the run.
-func finetuneSummary(f *tuneFlags, c finetune.Config, session *tuneSession, before *report.Report) *report.Finetune {
-	ref := string(c.Ref)
-	if c.Norm == finetune.Cell {
-		ref = "" // the cell loss has no reference block
-	}
-	s := &report.Finetune{
-		Data: session.dataset.Spec, Steps: c.Steps, BatchSize: c.BatchSize, Lambda: c.Lambda,
-		Loss: string(c.Norm), Reference: ref, Optimizer: c.Optimizer, LR: c.LR,
-		Schedule: c.Schedule, Warmup: c.Warmup, WeightDecay: c.WeightDecay, Distillation: f.distill, Temperature: c.Temperature,
-		Seed: f.data.seed, Calibration: f.calibration,
-		WritesBefore: before.Totals.Writes, MaxCellWritesBefore: before.Totals.MaxCellWrites,
-	}
-	if len(f.lambdaSchedule) > 0 || f.searching() {
-		s.SegmentSteps = c.Steps
-	}
-	if session.validation != nil {
-		s.Validation = session.validation.Len()
-	}
-	return s
-}
-
 // float64List is a flag value of comma-separated float64s.
 type float64List []float64
 
-func (l *float64List) String() string {
-	s := make([]string, len(*l))
-	for i, v := range *l {
-		s[i] = strconv.FormatFloat(v, 'g', -1, 64)
-	}
-	return strings.Join(s, ",")
-}
+func (l *float64List) String() string { return elight.FormatFloats(*l) }
 
 func (l *float64List) Set(s string) error {
 	var out []float64

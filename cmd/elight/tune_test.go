@@ -30,7 +30,7 @@ func TestOptimizeFinetunes(t *testing.T) {
 	for run := range outputs {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "ft.onnx")
-		if code, _, stderr := elight(t, tuneArgs(t, out)...); code != 0 {
+		if code, _, stderr := runElight(t, tuneArgs(t, out)...); code != 0 {
 			t.Fatalf("optimize: exit %d: %s", code, stderr)
 		}
 		rep, err := report.Read(filepath.Join(dir, "ft.report.json"))
@@ -43,7 +43,7 @@ func TestOptimizeFinetunes(t *testing.T) {
 		if rep.Finetune.WritesBefore.None == 0 {
 			t.Error("report lacks the writes before fine-tuning")
 		}
-		if code, stdout, stderr := elight(t, "verify", out, filepath.Join(dir, "ft.sched"), "--report", filepath.Join(dir, "ft.report.json")); code != 0 {
+		if code, stdout, stderr := runElight(t, "verify", out, filepath.Join(dir, "ft.sched"), "--report", filepath.Join(dir, "ft.report.json")); code != 0 {
 			t.Fatalf("verify: %s%s", stdout, stderr)
 		}
 		var all []byte
@@ -66,7 +66,7 @@ func TestOptimizeLogJSON(t *testing.T) {
 	args := tuneArgs(t, out, "--log-json")
 	args = args[:len(args)-2] // drop -q: --log-json speaks on stdout
 	args = append(args, "--log-json")
-	code, stdout, stderr := elight(t, args...)
+	code, stdout, stderr := runElight(t, args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -113,7 +113,7 @@ func TestOptimizeFinetuneRejectsBadInput(t *testing.T) {
 		{[]string{"optimize", "../../testdata/resnet/resnet_bnfold_op13.onnx", "-o", out, "--data", "idx:" + datatest.FashionMNISTDir(t)}, "--pad 2 --channels 3"},
 	}
 	for _, c := range cases {
-		code, _, stderr := elight(t, c.args...)
+		code, _, stderr := runElight(t, c.args...)
 		if code == 0 || !strings.Contains(stderr, c.mention) {
 			t.Errorf("%v: exit %d, %q; want an error naming %s", c.args[4:], code, stderr, c.mention)
 		}

@@ -1,0 +1,187 @@
+package elight
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/elight-photonic/elight/finetune"
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/reorder"
+	"github.com/elight-photonic/elight/report"
+)
+
+// Run is one optimize run.
+type Run struct {
+	// Source is the ONNX model file's content and Path where it was read
+	// from (external data resolves relative to it; messages name it).
+	Source []byte
+	Path   string
+	Hardware
+	// Images, when not nil, measure accuracy and feed fine-tuning.
+	Images *Images
+	// Training, when not nil, fine-tunes on Images.Train before
+	// quantizing.
+	Training *Training
+	// Observer, when not nil, sees the run's progress.
+	Observer Observer
+}
+
+// Observer sees an optimize run's progress.
+type Observer interface {
+	// Step follows every training step.
+	Step(finetune.Progress)
+	// Segment follows every segment of the search.
+	Segment(finetune.Segment)
+	// Measured follows every accuracy measurement: what was measured
+	// ("float", "quantized", ...), its top-1 and the number of images.
+	Measured(what string, top1 float64, images int)
+	// Chosen follows the search, with the checkpoint it kept.
+	Chosen(search *report.Search)
+}
+
+// Result is what an optimize run produced: the annotated model, whose
+// photonic weights are their dequantized levels, the programming schedule
+// of the chosen strategy, and the report.
+type Result struct {
+	Model    *onnxio.Model
+	Schedule *reorder.Schedule
+	Report   *report.Report
+}
+
+// Optimize folds the model's BatchNorms, fine-tunes it when run.Training
+// asks for it, quantizes and accounts every photonic layer, and measures
+// accuracy on run.Images when given.
+func Optimize(ctx context.Context, run Run) (*Result, error) {
+	start := time.Now()
+	obs := run.Observer
+	if obs == nil {
+		obs = silent{}
+	}
+	// Each stage gets its own copy of the model: the float one, the one
+	// quantized before fine-tuning, and the one trained and quantized.
+	load := func() (*onnxio.Model, error) {
+		m, err := onnxio.Parse(run.Source, filepath.Dir(run.Path))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", run.Path, err)
+		}
+		m.Path = run.Path
+		_, err = onnxio.FoldBatchNorm(m)
+		return m, err
+	}
+	m, err := load()
+	if err != nil {
+		return nil, err
+	}
+	if run.Training != nil && (run.Images == nil || run.Images.Train == nil) {
+		return nil, fmt.Errorf("%s: fine-tuning needs training images", run.Path)
+	}
+	var acc *report.Accuracy
+	var deadline time.Time
+	if im := run.Images; im != nil {
+		acc = &report.Accuracy{Samples: im.Test.Len()}
+		evalStart := time.Now()
+		if acc.Float, err = TopOne(ctx, m, im.Input, im.Test, im.Batch); err != nil {
+			return nil, err
+		}
+		obs.Measured("float", acc.Float, acc.Samples)
+		if t := run.Training; t != nil && t.Search != nil {
+			// The search stops in time to measure and write the chosen
+			// model: one more pass over the test images, and a margin.
+			deadline = start.Add(t.Search.Budget - time.Since(evalStart) - 15*time.Second)
+		}
+	}
+	var tuned *report.Finetune
+	if run.Training != nil {
+		t := &trainingRun{Run: run, obs: obs, load: load, deadline: deadline}
+		if tuned, acc.Quantized, err = t.finetune(ctx, m); err != nil {
+			return nil, err
+		}
+	}
+	rep, sched, err := QuantizeLayers(ctx, m, run.Hardware)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", run.Path, err)
+	}
+	if im := run.Images; im != nil {
+		q, err := TopOne(ctx, m, im.Input, im.Test, im.Batch)
+		if err != nil {
+			return nil, err
+		}
+		if tuned != nil {
+			acc.Finetuned = &q
+			obs.Measured("fine-tuned, quantized", q, acc.Samples)
+		} else {
+			acc.Quantized = q
+			obs.Measured("quantized", q, acc.Samples)
+		}
+	}
+	rep.Accuracy, rep.Finetune = acc, tuned
+	rep.Config.Finetune = tuned != nil
+	rep.Model = run.Path
+	rep.ModelSHA256 = Digest(run.Source)
+	sched.Header.Model = rep.ModelSHA256
+	return &Result{Model: m, Schedule: sched, Report: rep}, nil
+}
+
+// Encode returns the bytes of the three files: the model annotated with
+// the configuration, the totals and the digests of the other two in its
+// metadata_props (keys "elight.*"), the schedule and the report.
+func (r *Result) Encode() (model, schedule, rep []byte, err error) {
+	var sched bytes.Buffer
+	if _, err := r.Schedule.WriteTo(&sched); err != nil {
+		return nil, nil, nil, err
+	}
+	if rep, err = r.Report.Marshal(); err != nil {
+		return nil, nil, nil, err
+	}
+	annotate(r.Model, r.Report, Digest(rep), Digest(sched.Bytes()))
+	if model, err = onnxio.Marshal(r.Model); err != nil {
+		return nil, nil, nil, err
+	}
+	return model, sched.Bytes(), rep, nil
+}
+
+// annotate records the configuration, totals and digests in the model's
+// metadata_props, under the "elight." prefix.
+func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest string) {
+	config, _ := json.Marshal(rep.Config)
+	writes, _ := json.Marshal(rep.Totals.Writes)
+	maxCell, _ := rep.Totals.MaxCellWrites.Get(rep.Strategy)
+	energy, _ := rep.Totals.Energy.Get(rep.Strategy)
+	latency, _ := rep.Totals.LatencyUS.Get(rep.Strategy)
+	for _, kv := range [][2]string{
+		{"elight.format_version", fmt.Sprint(report.FormatVersion)},
+		{"elight.config", string(config)},
+		{"elight.strategy", rep.Strategy},
+		{"elight.layers", fmt.Sprint(len(rep.Layers))},
+		{"elight.writes", string(writes)},
+		{"elight.max_cell_writes", fmt.Sprint(maxCell)},
+		{"elight.energy", fmt.Sprint(energy)},
+		{"elight.latency_us", fmt.Sprint(latency)},
+		{"elight.source_sha256", rep.ModelSHA256},
+		{"elight.report_sha256", reportDigest},
+		{"elight.schedule_sha256", scheduleDigest},
+	} {
+		m.SetMetadata(kv[0], kv[1])
+	}
+}
+
+// Digest is the hex SHA-256 of data, as the metadata and report record
+// the files they vouch for.
+func Digest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// silent is the Observer of a run that has none.
+type silent struct{}
+
+func (silent) Step(finetune.Progress)        {}
+func (silent) Segment(finetune.Segment)      {}
+func (silent) Measured(string, float64, int) {}
+func (silent) Chosen(*report.Search)         {}

@@ -1,0 +1,197 @@
+package elight
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/elight-photonic/elight/finetune"
+	"github.com/elight-photonic/elight/finetune/data"
+	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/report"
+)
+
+// Training says how Optimize fine-tunes.
+type Training struct {
+	// Config is the training run. With Search, Lambda is the first
+	// segment's and Steps each segment's length; with Schedule, Steps is
+	// each segment's length; otherwise it is one run at Lambda.
+	Config finetune.Config
+	// Search, when not nil, searches for the fewest writes within an
+	// accuracy budget (the README's method, section 6).
+	Search *Search
+	// Schedule, without Search, trains one segment per lambda: the replay
+	// of a search's result.
+	Schedule []float64
+	// Seed orders the training images; Distill learns from the float
+	// model's logits instead of the labels. Calibration records that the
+	// training images are a seeded subset of that many (0: all).
+	Seed        uint64
+	Distill     bool
+	Calibration int
+}
+
+// Search is the budget of the accuracy-driven search.
+type Search struct {
+	// MaxDrop is the most the quantized model's validation top-1 may fall
+	// below the float model's, in percentage points.
+	MaxDrop float64
+	// Budget is the wall-clock time of the whole run; Segments, if not 0,
+	// stops the search after that many segments.
+	Budget   time.Duration
+	Segments int
+}
+
+// trainingRun is the fine-tuning stage of an optimize run.
+type trainingRun struct {
+	Run
+	obs      Observer
+	load     func() (*onnxio.Model, error)
+	deadline time.Time
+}
+
+// finetune measures the quantized pretrained model (its writes and
+// accuracy, for the report), then trains m in place: a search, a schedule
+// of segments, or one run.
+func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Finetune, float64, error) {
+	im, tr := t.Images, t.Training
+	before, err := t.load()
+	if err != nil {
+		return nil, 0, err
+	}
+	beforeReport, _, err := QuantizeLayers(ctx, before, t.Hardware)
+	if err != nil {
+		return nil, 0, err
+	}
+	quantized, err := TopOne(ctx, before, im.Input, im.Test, im.Batch)
+	if err != nil {
+		return nil, 0, err
+	}
+	t.obs.Measured("quantized before fine-tuning", quantized, im.Test.Len())
+	stream, err := data.NewStream(im.Train, im.Batch, tr.Seed, !tr.Distill)
+	if err != nil {
+		return nil, 0, err
+	}
+	summary := t.summary(beforeReport)
+	switch {
+	case tr.Search != nil:
+		if summary.Search, err = t.search(ctx, m, stream); err != nil {
+			return nil, 0, err
+		}
+		summary.Steps, summary.Lambda = 0, 0
+		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
+			summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
+			summary.Steps += c.Steps
+		}
+	case len(tr.Schedule) > 0:
+		summary.LambdaSchedule, summary.Steps, summary.Lambda = tr.Schedule, tr.Config.Steps*len(tr.Schedule), 0
+		err = finetune.TrainSchedule(ctx, m, stream, tr.Config, tr.Schedule, t.obs.Step)
+	default:
+		err = finetune.Train(ctx, m, stream, tr.Config, t.obs.Step)
+	}
+	if errors.Is(err, finetune.ErrInterrupted) {
+		return nil, 0, fmt.Errorf("interrupted during fine-tuning; nothing written")
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	return summary, quantized, nil
+}
+
+// search runs the accuracy-driven search: it keeps in m the weights with
+// the fewest writes of the schedule's strategy whose quantized model stays
+// within the budget on the validation images.
+func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.Stream) (*report.Search, error) {
+	im, tr, budget := t.Images, t.Training, t.Training.Search
+	if im.Validation == nil {
+		return nil, fmt.Errorf("the search needs validation images held out of the training images")
+	}
+	float, err := TopOne(ctx, m, im.Input, im.Validation, im.Batch)
+	if err != nil {
+		return nil, err
+	}
+	rec := &report.Search{MaxDrop: budget.MaxDrop, Budget: budget.Budget.String(), ValidationFloat: float, MinValidation: float - budget.MaxDrop/100}
+	t.obs.Measured("float, validation", float, im.Validation.Len())
+	measure := func(ctx context.Context, store func(*onnxio.Model)) (finetune.Measurement, error) {
+		q, err := t.load()
+		if err != nil {
+			return finetune.Measurement{}, err
+		}
+		store(q)
+		rep, _, err := QuantizeLayers(ctx, q, t.Hardware)
+		if err != nil {
+			return finetune.Measurement{}, err
+		}
+		var meas finetune.Measurement
+		meas.Writes, _ = rep.Totals.Writes.Get(string(t.Strategy))
+		meas.MaxCellWrites, _ = rep.Totals.MaxCellWrites.Get(string(t.Strategy))
+		meas.Accuracy, err = TopOne(ctx, q, im.Input, im.Validation, im.Batch)
+		return meas, err
+	}
+	sc := finetune.SearchConfig{Train: tr.Config, MinAccuracy: rec.MinValidation, Segments: budget.Segments, Deadline: t.deadline}
+	res, err := finetune.Search(ctx, m, stream, sc, measure, t.obs.Step, t.obs.Segment)
+	if err != nil {
+		return nil, err
+	}
+	rec.Chosen, rec.Stopped = res.Chosen, res.Stopped
+	rec.Checkpoints = append(rec.Checkpoints, checkpoint(finetune.Segment{Measurement: res.Pretrained, Met: res.Pretrained.Accuracy >= rec.MinValidation}))
+	for _, s := range res.Segments {
+		rec.Checkpoints = append(rec.Checkpoints, checkpoint(s))
+	}
+	if res.Chosen < 0 {
+		i, closest := res.Closest()
+		drop := (float - closest.Accuracy) * 100
+		return nil, fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
+			budget.MaxDrop, float*100, len(res.Segments), res.Stopped, i, closest.Accuracy*100, closest.Writes, drop, math.Ceil(drop*100)/100)
+	}
+	if lambdas := res.Lineage(res.Chosen); len(lambdas) == 0 {
+		rec.Replay = "--no-finetune"
+	} else {
+		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
+			FormatFloats(lambdas), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
+	}
+	t.obs.Chosen(rec)
+	return rec, nil
+}
+
+func checkpoint(s finetune.Segment) report.Checkpoint {
+	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, Steps: s.Steps,
+		Validation: s.Accuracy, Writes: s.Writes, MaxCellWrites: s.MaxCellWrites, Met: s.Met}
+}
+
+// summary is what the report records of the training run.
+func (t *trainingRun) summary(before *report.Report) *report.Finetune {
+	tr, c := t.Training, t.Training.Config
+	ref := string(c.Ref)
+	if c.Norm == finetune.Cell {
+		ref = "" // the cell loss has no reference block
+	}
+	s := &report.Finetune{
+		Data: t.Images.Spec, Steps: c.Steps, BatchSize: c.BatchSize, Lambda: c.Lambda,
+		Loss: string(c.Norm), Reference: ref, Optimizer: c.Optimizer, LR: c.LR,
+		Schedule: c.Schedule, Warmup: c.Warmup, WeightDecay: c.WeightDecay, Distillation: tr.Distill, Temperature: c.Temperature,
+		Seed: tr.Seed, Calibration: tr.Calibration,
+		WritesBefore: before.Totals.Writes, MaxCellWritesBefore: before.Totals.MaxCellWrites,
+	}
+	if len(tr.Schedule) > 0 || tr.Search != nil {
+		s.SegmentSteps = c.Steps
+	}
+	if t.Images.Validation != nil {
+		s.Validation = t.Images.Validation.Len()
+	}
+	return s
+}
+
+// FormatFloats writes lambdas as the --diff-weight-schedule flag takes
+// them: comma-separated, each in the fewest digits that read back exactly.
+func FormatFloats(v []float64) string {
+	s := make([]string, len(v))
+	for i, f := range v {
+		s[i] = strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return strings.Join(s, ",")
+}
