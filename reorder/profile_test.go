@@ -51,3 +51,20 @@ func TestDefaultProfileValid(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// FuzzParseProfile: any input is a valid profile or an error, never a
+// panic; what parses passes Validate.
+func FuzzParseProfile(f *testing.F) {
+	f.Add([]byte(`{"t_up_us": 0.5, "t_down_us": 20, "e_up": 9, "e_down": 40, "endurance": 1e8}`))
+	f.Add([]byte(`{"t_up_us": 0.5}`))
+	f.Add([]byte(`{"t_up_us": -1, "t_down_us": 20, "e_up": 9, "e_down": 40, "endurance": 1e8} {}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := parseProfile(data)
+		if err != nil {
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("parsed profile %+v does not validate: %v", p, err)
+		}
+	})
+}
