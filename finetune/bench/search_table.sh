@@ -4,8 +4,8 @@
 # budget, one run at a time, and prints one Markdown table row per run:
 # writes saved (the chosen strategy's writes after, against the pretrained
 # model's `none` writes), top-1 on the full test split (float / after, and
-# the change in points), the most-written cell, the segments trained and
-# kept, and the wall-clock minutes of the whole run.
+# the change in points), the most-written cell (pretrained, none order; after), the
+# segments trained and the one kept, and the wall-clock minutes of the run.
 #
 #   finetune/bench/search_table.sh MODEL P... [-- OPTIMIZE FLAGS]
 #   finetune/bench/search_table.sh NAME=MODEL.onnx P... -- --data SPEC ...
@@ -17,9 +17,29 @@
 #   for m in vgg8 resnet resnet18; do finetune/bench/search_table.sh $m 0.25 0.5 1; done
 #
 # Reports go to a temporary folder that is removed, unless KEEP=DIR names a
-# folder to keep them in.
+# folder to keep them in. A run made by hand gives its row with
+#
+#   finetune/bench/search_table.sh --row NAME P MINUTES REPORT.json
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+
+header() {
+	echo "| model | max drop | writes saved | top-1 % float / after (change) | max cell writes | segments (kept) | minutes |"
+	echo "|---|---|---|---|---|---|---|"
+}
+
+row() { # NAME P MINUTES REPORT.json
+	jq -r --arg model "$1" --arg p "$2" --arg min "$3" '
+		def pct: . * 10000 | round / 100;
+		.strategy as $s |
+		"| \($model) | \($p) | \(.finetune.writes_before.none / .totals.writes[$s] * 10 | round / 10)x (\(.finetune.writes_before.none) -> \(.totals.writes[$s])) | \(.accuracy.float | pct) / \(.accuracy.finetuned | pct) (\((.accuracy.finetuned - .accuracy.float) * 10000 | round / 100)) | \(.finetune.max_cell_writes_before.none) -> \(.totals.max_cell_writes[$s]) | \(.finetune.search.checkpoints | length - 1) (\(.finetune.search.chosen)) | \($min) |"' "$4"
+}
+
+if [ "${1:-}" = "--row" ]; then
+	[ $# -eq 5 ] || { echo "usage: search_table.sh --row NAME P MINUTES REPORT.json" >&2; exit 2; }
+	row "$2" "$3" "$4" "$5"
+	exit
+fi
 
 usage="usage: search_table.sh MODEL P... [-- FLAGS]"
 model=${1:?$usage}
@@ -49,8 +69,7 @@ out=${KEEP:-$tmp}
 mkdir -p "$out"
 go build -o "$tmp/elight" ./cmd/elight
 
-echo "| model | max drop | writes saved | top-1 % float / after (change) | max cell writes | segments (kept) | minutes |"
-echo "|---|---|---|---|---|---|---|"
+header
 for p in "${drops[@]}"; do
 	name="$model-drop$p"
 	start=$(date +%s)
@@ -59,8 +78,5 @@ for p in "${drops[@]}"; do
 		continue
 	fi
 	minutes=$(awk -v s="$start" -v e="$(date +%s)" 'BEGIN { printf "%.1f", (e - s) / 60 }')
-	jq -r --arg model "$model" --arg p "$p" --arg min "$minutes" '
-		def pct: . * 10000 | round / 100;
-		.strategy as $s |
-		"| \($model) | \($p) | \(.finetune.writes_before.none / .totals.writes[$s] * 10 | round / 10)x (\(.finetune.writes_before.none) -> \(.totals.writes[$s])) | \(.accuracy.float | pct) / \(.accuracy.finetuned | pct) (\((.accuracy.finetuned - .accuracy.float) * 10000 | round / 100)) | \(.finetune.max_cell_writes_before[$s]) -> \(.totals.max_cell_writes[$s]) | \(.finetune.search.checkpoints | length - 1) (\(.finetune.search.chosen)) | \($min) |"' "$out/$name.report.json"
+	row "$model" "$p" "$minutes" "$out/$name.report.json"
 done
