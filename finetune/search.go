@@ -41,8 +41,10 @@ type SearchConfig struct {
 	MinAccuracy float64
 	// Segments bounds the number of segments; 0 runs until the deadline.
 	Segments int
-	// Deadline stops the search; a segment it interrupts is discarded.
-	// The zero time means none.
+	// Deadline stops the search: a segment that cannot be trained and
+	// measured by then (measuring takes as long as it took on the
+	// pretrained weights) is cut short and discarded. The zero time means
+	// none.
 	Deadline time.Time
 }
 
@@ -121,8 +123,14 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 	}
 	defer tr.Close()
 	res := &SearchResult{Chosen: -1}
+	measured := time.Now()
 	if res.Pretrained, err = measure(ctx, tr.Store); err != nil {
 		return nil, err
+	}
+	// a segment must end early enough to be measured before the deadline
+	trainUntil := cfg.Deadline
+	if !trainUntil.IsZero() {
+		trainUntil = trainUntil.Add(-time.Since(measured))
 	}
 	var best *State
 	var bestWrites int64
@@ -140,7 +148,7 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 		if index == 1 {
 			warmup = cfg.Train.Warmup
 		}
-		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, warmup, cfg.Deadline, progress)
+		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, warmup, trainUntil, progress)
 		if err != nil {
 			return nil, err
 		}
