@@ -32,9 +32,15 @@ import (
 // B as [out,in] with transB=1 or [in,out] with transB=0, and a bias C only
 // as a vector of one value per output. Other BatchNormalization nodes are
 // left for the forward pass to compute.
+//
+// It calls FoldConstants first, so that layers whose weight or bias an
+// exporter routed through Transpose or Identity nodes are folded too.
 func FoldBatchNorm(m *Model) (folded []string, err error) {
 	if m == nil || m.Graph == nil {
 		return nil, errors.New("model has no graph")
+	}
+	if _, err := FoldConstants(m); err != nil {
+		return nil, err
 	}
 	pinned := pinnedNames(m.Graph)
 	var bns []*Node
