@@ -46,8 +46,16 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if f.Loss == "cell" {
 			loss = "cell loss" // it has no reference block
 		}
-		fmt.Fprintf(w, "fine-tuned %d steps (lambda %g, %s): %s writes %d before, %d after; %s fewer than the original order without fine-tuning\n",
-			f.Steps, f.Lambda, loss, r.Strategy, before, chosen, ratio(f.WritesBefore.None, chosen))
+		how := fmt.Sprintf("lambda %g", f.Lambda)
+		if n := len(f.LambdaSchedule); n > 0 {
+			how = fmt.Sprintf("%d segments, lambda %g to %g", n, f.LambdaSchedule[0], f.LambdaSchedule[n-1])
+		}
+		if s := f.Search; s != nil {
+			fmt.Fprintf(w, "searched %d segments within %g points of the float model's validation top-1 %.2f%%; kept checkpoint %d (stopped by %s)\n",
+				len(s.Checkpoints)-1, s.MaxDrop, 100*s.ValidationFloat, s.Chosen, s.Stopped)
+		}
+		fmt.Fprintf(w, "fine-tuned %d steps (%s, %s): %s writes %d before, %d after; %s fewer than the original order without fine-tuning\n",
+			f.Steps, how, loss, r.Strategy, before, chosen, ratio(f.WritesBefore.None, chosen))
 	}
 	if a := r.Accuracy; a != nil {
 		fmt.Fprintf(w, "top-1 accuracy on %d samples: float %.2f%%, quantized %.2f%%", a.Samples, 100*a.Float, 100*a.Quantized)

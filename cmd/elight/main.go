@@ -1,8 +1,9 @@
 // Command elight prepares pretrained CNNs for photonic in-memory computing.
 // Its commands: optimize (fine-tune, quantize to PCM levels, reorder, and
 // write the annotated model, schedule and report), verify (replay a
-// schedule), diff (compare two reports), eval (top-1 accuracy), inspect (the
-// layers that map onto photonic cores), and run (a forward pass).
+// schedule), diff (compare two reports), report (print a report), eval
+// (top-1 accuracy), inspect (the layers that map onto photonic cores), and
+// run (a forward pass).
 //
 // Run "elight help" for the commands and "elight help COMMAND" for one.
 package main
@@ -36,7 +37,7 @@ type command struct {
 var errUsage = errors.New("usage")
 
 func commands() []*command {
-	return []*command{runCommand(), inspectCommand(), evalCommand(), optimizeCommand(), verifyCommand(), diffCommand()}
+	return []*command{runCommand(), inspectCommand(), evalCommand(), optimizeCommand(), verifyCommand(), diffCommand(), reportCommand()}
 }
 
 func main() {

@@ -161,3 +161,21 @@ func TestOptimizeChecksOutputFolderFirst(t *testing.T) {
 		t.Errorf("exit %d, %q; want a usage error naming --output and the missing folder", code, stderr)
 	}
 }
+
+// TestReportPrintsSearch: elight report prints the table of a report on
+// disk, the search included; a file that is not a report is an error
+// naming it.
+func TestReportPrintsSearch(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runElight(t, searchArgs(filepath.Join(dir, "s.onnx"), "--segments", "2", "--max-drop", "99")...); code != 0 {
+		t.Fatalf("optimize: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := runElight(t, "report", filepath.Join(dir, "s.report.json"))
+	if code != 0 || !strings.Contains(stdout, "searched 2 segments") || !strings.Contains(stdout, "total") {
+		t.Errorf("report: exit %d, %q %q; want the table with the search", code, stdout, stderr)
+	}
+	bad := filepath.Join(dir, "s.sched")
+	if code, _, stderr := runElight(t, "report", bad); code != 1 || !strings.Contains(stderr, bad) {
+		t.Errorf("report of a schedule: exit %d, %q; want an error naming the file", code, stderr)
+	}
+}
