@@ -39,14 +39,14 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 			Bits: hw.Quant.Bits, Block: hw.Block, PCMLoss: hw.Quant.PCMLoss, Scale: "tensor", ScaleHeadroom: hw.Quant.ScaleFactor(),
 			Device: report.Device(hw.Profile),
 		},
-		Strategy: string(hw.Strategy),
+		Strategy: hw.Strategy,
 	}
 	if hw.Quant.PerRow {
 		rep.Config.Scale = "row"
 		rep.Notes = append(rep.Notes, "scale is per output row: each row's scale is applied electronically at the core's output")
 	}
 	sched := &reorder.Schedule{Header: reorder.ScheduleHeader{
-		Strategy: string(hw.Strategy), Block: hw.Block, Bits: hw.Quant.Bits, PCMLoss: hw.Quant.PCMLoss, PerRowScale: hw.Quant.PerRow,
+		Strategy: hw.Strategy, Block: hw.Block, Bits: hw.Quant.Bits, PCMLoss: hw.Quant.PCMLoss, PerRowScale: hw.Quant.PerRow,
 	}}
 	for _, l := range layers {
 		if ctx.Err() != nil {
@@ -70,7 +70,7 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 			if err != nil {
 				return nil, nil, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
 			}
-			s := string(order.Strategy)
+			s := order.Strategy
 			rl.Writes.Set(s, st.Writes)
 			rl.MaxCellWrites.Set(s, st.MaxCellWrites)
 			rl.Energy.Set(s, st.Energy)

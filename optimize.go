@@ -151,13 +151,13 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest string) {
 	config, _ := json.Marshal(rep.Config)
 	writes, _ := json.Marshal(rep.Totals.Writes)
-	maxCell, _ := rep.Totals.MaxCellWrites.Get(rep.Strategy)
-	energy, _ := rep.Totals.Energy.Get(rep.Strategy)
-	latency, _ := rep.Totals.LatencyUS.Get(rep.Strategy)
+	maxCell := rep.Totals.MaxCellWrites.Get(rep.Strategy)
+	energy := rep.Totals.Energy.Get(rep.Strategy)
+	latency := rep.Totals.LatencyUS.Get(rep.Strategy)
 	for _, kv := range [][2]string{
 		{"elight.format_version", fmt.Sprint(report.FormatVersion)},
 		{"elight.config", string(config)},
-		{"elight.strategy", rep.Strategy},
+		{"elight.strategy", string(rep.Strategy)},
 		{"elight.layers", fmt.Sprint(len(rep.Layers))},
 		{"elight.writes", string(writes)},
 		{"elight.max_cell_writes", fmt.Sprint(maxCell)},

@@ -127,8 +127,8 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 			return finetune.Measurement{}, err
 		}
 		var meas finetune.Measurement
-		meas.Writes, _ = rep.Totals.Writes.Get(string(t.Strategy))
-		meas.MaxCellWrites, _ = rep.Totals.MaxCellWrites.Get(string(t.Strategy))
+		meas.Writes = rep.Totals.Writes.Get(t.Strategy)
+		meas.MaxCellWrites = rep.Totals.MaxCellWrites.Get(t.Strategy)
 		meas.Accuracy, err = TopOne(ctx, q, im.Input, im.Validation, im.Batch)
 		return meas, err
 	}

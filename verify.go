@@ -82,11 +82,7 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report, seed int64) ([
 	if err := json.Unmarshal([]byte(meta["elight.writes"]), &writes); err != nil {
 		return nil, total, fmt.Errorf("%s: metadata elight.writes: %w", m.Path, err)
 	}
-	recorded, err := writes.Get(sched.Header.Strategy)
-	if err != nil {
-		return nil, total, err
-	}
-	if total.Writes != recorded {
+	if recorded := writes.Get(sched.Header.Strategy); total.Writes != recorded {
 		return nil, total, fmt.Errorf("replaying the schedule gives %d writes, %s records %d", total.Writes, m.Path, recorded)
 	}
 	return out, total, nil
@@ -158,10 +154,10 @@ func compareLayer(rep *report.Report, i int, sl reorder.ScheduleLayer, st reorde
 	}
 	l := &rep.Layers[i]
 	s := rep.Strategy
-	writes, _ := l.Writes.Get(s)
-	maxCell, _ := l.MaxCellWrites.Get(s)
-	energy, _ := l.Energy.Get(s)
-	latency, _ := l.LatencyUS.Get(s)
+	writes := l.Writes.Get(s)
+	maxCell := l.MaxCellWrites.Get(s)
+	energy := l.Energy.Get(s)
+	latency := l.LatencyUS.Get(s)
 	if writes != st.Writes || maxCell != st.MaxCellWrites || !nearlyEqual(energy, st.Energy) || !nearlyEqual(latency, st.LatencyUS) {
 		return fmt.Errorf("layer %q: the report records %d writes, max cell %d, energy %g, latency %g us; replaying gives %d, %d, %g, %g",
 			sl.Name, writes, maxCell, energy, latency, st.Writes, st.MaxCellWrites, st.Energy, st.LatencyUS)

@@ -50,12 +50,12 @@ type ScheduleLayer struct {
 // ScheduleHeader is the JSON header of a schedule file. Offsets are into the
 // payload that follows the header.
 type ScheduleHeader struct {
-	FormatVersion int     `json:"format_version"`
-	Strategy      string  `json:"strategy"`
-	Block         int     `json:"block"`
-	Bits          int     `json:"bits"`
-	PCMLoss       float64 `json:"pcm_loss"`
-	PerRowScale   bool    `json:"per_row_scale"`
+	FormatVersion int      `json:"format_version"`
+	Strategy      Strategy `json:"strategy"`
+	Block         int      `json:"block"`
+	Bits          int      `json:"bits"`
+	PCMLoss       float64  `json:"pcm_loss"`
+	PerRowScale   bool     `json:"per_row_scale"`
 	// Model is the SHA-256 of the ONNX file the schedule was made from.
 	Model  string              `json:"model_sha256"`
 	Layers []scheduleLayerJSON `json:"layers"`
@@ -162,7 +162,7 @@ func ReadSchedule(r io.Reader) (*Schedule, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("schedule header: %w", err)
 	}
-	strategy, err := ParseStrategy(h.Strategy)
+	strategy, err := ParseStrategy(string(h.Strategy))
 	if err != nil {
 		return nil, fmt.Errorf("schedule header: %w", err)
 	}

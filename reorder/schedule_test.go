@@ -13,7 +13,7 @@ import (
 // layer and a cell-scope one, with random levels.
 func sampleSchedule(t testing.TB) *Schedule {
 	rng := newRand(3)
-	s := &Schedule{Header: ScheduleHeader{Strategy: string(Cell), Block: 4, Bits: 4, PCMLoss: 0.128, Model: "abc"}}
+	s := &Schedule{Header: ScheduleHeader{Strategy: Cell, Block: 4, Bits: 4, PCMLoss: 0.128, Model: "abc"}}
 	for i, shape := range [][2]int{{5, 9}, {8, 3}} {
 		lv := randomLevels(rng, shape[0], shape[1], 4)
 		lv.Scale = []float64{0.5 + float64(i)}

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/elight-photonic/elight/reorder"
 	"io"
 	"text/tabwriter"
 )
@@ -29,7 +30,7 @@ type LayerDiff struct {
 
 // Diff is the comparison of an old and a new report.
 type Diff struct {
-	Strategy  string // strategy whose writes are compared: the new report's
+	Strategy  reorder.Strategy // strategy whose writes are compared: the new report's
 	Layers    []LayerDiff
 	OldTotal  int64
 	NewTotal  int64
@@ -42,11 +43,7 @@ type Diff struct {
 // order, and compares their writes under the new report's strategy.
 func Compare(old, new *Report) (*Diff, error) {
 	d := &Diff{Strategy: new.Strategy, OldConfig: old.Config, NewConfig: new.Config}
-	var err error
-	if d.OldTotal, err = old.Totals.Writes.Get(d.Strategy); err != nil {
-		return nil, err
-	}
-	d.NewTotal, _ = new.Totals.Writes.Get(d.Strategy)
+	d.OldTotal, d.NewTotal = old.Totals.Writes.Get(d.Strategy), new.Totals.Writes.Get(d.Strategy)
 
 	match := make([]int, len(new.Layers)) // new index -> old index, -1 if none
 	usedOld := make([]bool, len(old.Layers))
@@ -78,11 +75,11 @@ func Compare(old, new *Report) (*Diff, error) {
 	for j := range new.Layers {
 		nl := &new.Layers[j]
 		ld := LayerDiff{Change: Added, NewName: nl.Name, Rows: nl.Rows, Cols: nl.Cols}
-		ld.NewWrites, _ = nl.Writes.Get(d.Strategy)
+		ld.NewWrites = nl.Writes.Get(d.Strategy)
 		if i := match[j]; i >= 0 {
 			ol := &old.Layers[i]
 			ld.OldName = ol.Name
-			ld.OldWrites, _ = ol.Writes.Get(d.Strategy)
+			ld.OldWrites = ol.Writes.Get(d.Strategy)
 			ld.Change = Same
 			if ol.Name != nl.Name {
 				ld.Change = Renamed
@@ -94,7 +91,7 @@ func Compare(old, new *Report) (*Diff, error) {
 		if !usedOld[i] {
 			ol := &old.Layers[i]
 			ld := LayerDiff{Change: Removed, OldName: ol.Name, Rows: ol.Rows, Cols: ol.Cols}
-			ld.OldWrites, _ = ol.Writes.Get(d.Strategy)
+			ld.OldWrites = ol.Writes.Get(d.Strategy)
 			d.Layers = append(d.Layers, ld)
 		}
 	}

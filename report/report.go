@@ -12,15 +12,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/elight-photonic/elight/reorder"
 )
 
 // FormatVersion is the version of the JSON layout; it changes only when a
 // field is renamed or removed.
 const FormatVersion = 1
-
-// StrategyNames lists the programming-order strategies every report
-// accounts for, in the order tables show them.
-var StrategyNames = []string{"none", "sort", "cell", "column", "block"}
 
 // PerStrategy holds one figure for each programming-order strategy.
 type PerStrategy[T int64 | float64] struct {
@@ -31,39 +29,28 @@ type PerStrategy[T int64 | float64] struct {
 	Block  T `json:"block"`
 }
 
-// Get returns the figure of the named strategy.
-func (p *PerStrategy[T]) Get(strategy string) (T, error) {
-	ptr, err := p.field(strategy)
-	if err != nil {
-		return 0, err
-	}
-	return *ptr, nil
-}
+// Get returns the figure of strategy s.
+func (p *PerStrategy[T]) Get(s reorder.Strategy) T { return *p.field(s) }
 
-// Set stores the figure of the named strategy.
-func (p *PerStrategy[T]) Set(strategy string, v T) error {
-	ptr, err := p.field(strategy)
-	if err != nil {
-		return err
-	}
-	*ptr = v
-	return nil
-}
+// Set stores the figure of strategy s.
+func (p *PerStrategy[T]) Set(s reorder.Strategy, v T) { *p.field(s) = v }
 
-func (p *PerStrategy[T]) field(strategy string) (*T, error) {
-	switch strategy {
-	case "none":
-		return &p.None, nil
-	case "sort":
-		return &p.Sort, nil
-	case "cell":
-		return &p.Cell, nil
-	case "column":
-		return &p.Column, nil
-	case "block":
-		return &p.Block, nil
+// field returns the figure of s. Strategies come from reorder's constants
+// or reorder.ParseStrategy, so any other value is a bug.
+func (p *PerStrategy[T]) field(s reorder.Strategy) *T {
+	switch s {
+	case reorder.None:
+		return &p.None
+	case reorder.Sort:
+		return &p.Sort
+	case reorder.Cell:
+		return &p.Cell
+	case reorder.Column:
+		return &p.Column
+	case reorder.Block:
+		return &p.Block
 	}
-	return nil, fmt.Errorf("unknown strategy %q (want one of none, sort, cell, column, block)", strategy)
+	panic(fmt.Sprintf("report: unknown strategy %q", s))
 }
 
 // Config is the configuration a report was made with.
@@ -194,23 +181,23 @@ type Checkpoint struct {
 
 // Report is the whole report.
 type Report struct {
-	FormatVersion int       `json:"format_version"`
-	Model         string    `json:"model"`
-	ModelSHA256   string    `json:"model_sha256"`
-	Config        Config    `json:"config"`
-	Strategy      string    `json:"strategy"` // the strategy the schedule uses
-	Layers        []Layer   `json:"layers"`
-	Totals        Totals    `json:"totals"`
-	Accuracy      *Accuracy `json:"accuracy,omitempty"`
-	Finetune      *Finetune `json:"finetune,omitempty"`
-	Notes         []string  `json:"notes,omitempty"`
+	FormatVersion int              `json:"format_version"`
+	Model         string           `json:"model"`
+	ModelSHA256   string           `json:"model_sha256"`
+	Config        Config           `json:"config"`
+	Strategy      reorder.Strategy `json:"strategy"` // the strategy the schedule uses
+	Layers        []Layer          `json:"layers"`
+	Totals        Totals           `json:"totals"`
+	Accuracy      *Accuracy        `json:"accuracy,omitempty"`
+	Finetune      *Finetune        `json:"finetune,omitempty"`
+	Notes         []string         `json:"notes,omitempty"`
 }
 
 // Sum recomputes Totals from Layers.
 func (r *Report) Sum() {
 	var t Totals
 	for _, l := range r.Layers {
-		for _, s := range StrategyNames {
+		for _, s := range reorder.Strategies() {
 			add(&t.Writes, &l.Writes, s, func(a, b int64) int64 { return a + b })
 			add(&t.MaxCellWrites, &l.MaxCellWrites, s, func(a, b int64) int64 { return max(a, b) })
 			add(&t.Energy, &l.Energy, s, func(a, b float64) float64 { return a + b })
@@ -220,10 +207,8 @@ func (r *Report) Sum() {
 	r.Totals = t
 }
 
-func add[T int64 | float64](total, layer *PerStrategy[T], s string, combine func(a, b T) T) {
-	a, _ := total.Get(s)
-	b, _ := layer.Get(s)
-	total.Set(s, combine(a, b))
+func add[T int64 | float64](total, layer *PerStrategy[T], s reorder.Strategy, combine func(a, b T) T) {
+	total.Set(s, combine(total.Get(s), layer.Get(s)))
 }
 
 // Marshal encodes the report as indented JSON with a final newline; the
@@ -262,7 +247,7 @@ func Decode(rd io.Reader) (*Report, error) {
 	if r.FormatVersion != FormatVersion {
 		return nil, fmt.Errorf("report format version %d, this elight reads version %d", r.FormatVersion, FormatVersion)
 	}
-	if _, err := r.Totals.Writes.Get(r.Strategy); err != nil {
+	if _, err := reorder.ParseStrategy(string(r.Strategy)); err != nil {
 		return nil, fmt.Errorf("strategy: %w", err)
 	}
 	if r.Config.ScaleHeadroom == 0 {

@@ -2,13 +2,14 @@ package report
 
 import (
 	"bytes"
+	"github.com/elight-photonic/elight/reorder"
 	"strings"
 	"testing"
 )
 
 func layer(name string, rows, cols int, writes int64) Layer {
 	l := Layer{Name: name, Op: "Conv", Weight: name + ".weight", Rows: rows, Cols: cols}
-	for i, s := range StrategyNames {
+	for i, s := range reorder.Strategies() {
 		l.Writes.Set(s, writes/int64(i+1))
 		l.MaxCellWrites.Set(s, writes/int64(100*(i+1)))
 		l.Energy.Set(s, float64(writes)*9)

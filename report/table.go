@@ -23,25 +23,25 @@ func (r *Report) WriteTable(w io.Writer) error {
 		r.Strategy, r.Strategy, r.Strategy)
 	for i := range r.Layers {
 		l := &r.Layers[i]
-		maxCell, _ := l.MaxCellWrites.Get(r.Strategy)
-		energy, _ := l.Energy.Get(r.Strategy)
-		latency, _ := l.LatencyUS.Get(r.Strategy)
+		maxCell := l.MaxCellWrites.Get(r.Strategy)
+		energy := l.Energy.Get(r.Strategy)
+		latency := l.LatencyUS.Get(r.Strategy)
 		fmt.Fprintf(tw, "%s\t%d x %d\t%d x %d\t%s\t%d\t%.4g\t%.4g\t\n", l.Name, l.Rows, l.Cols, l.BlockRows, l.BlockCols,
 			writesColumns(&l.Writes), maxCell, energy, latency/1000)
 	}
 	t := &r.Totals
-	maxCell, _ := t.MaxCellWrites.Get(r.Strategy)
-	energy, _ := t.Energy.Get(r.Strategy)
-	latency, _ := t.LatencyUS.Get(r.Strategy)
+	maxCell := t.MaxCellWrites.Get(r.Strategy)
+	energy := t.Energy.Get(r.Strategy)
+	latency := t.LatencyUS.Get(r.Strategy)
 	fmt.Fprintf(tw, "total\t\t\t%s\t%d\t%.4g\t%.4g\t\n", writesColumns(&t.Writes), maxCell, energy, latency/1000)
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	chosen, _ := t.Writes.Get(r.Strategy)
+	chosen := t.Writes.Get(r.Strategy)
 	fmt.Fprintf(w, "strategy %s: %d writes, %s fewer than programming in the original order\n",
 		r.Strategy, chosen, ratio(t.Writes.None, chosen))
 	if f := r.Finetune; f != nil {
-		before, _ := f.WritesBefore.Get(r.Strategy)
+		before := f.WritesBefore.Get(r.Strategy)
 		loss := f.Loss + " to " + f.Reference
 		if f.Loss == "cell" {
 			loss = "cell loss" // it has no reference block

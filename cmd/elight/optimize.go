@@ -258,7 +258,7 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 		return err
 	}
 	rep := res.Report
-	chosen, _ := rep.Totals.Writes.Get(rep.Strategy)
+	chosen := rep.Totals.Writes.Get(rep.Strategy)
 	prog.event("written", map[string]any{"model": f.output, "schedule": f.schedule, "report": f.report, "strategy": rep.Strategy, "writes": chosen})
 	if f.quiet || f.tune.logJSON {
 		return nil

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"github.com/elight-photonic/elight/reorder"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -64,9 +65,9 @@ func TestOptimizeScaleHeadroom(t *testing.T) {
 		}
 		totals[headroom] = &rep.Totals
 	}
-	for _, strategy := range []string{"none", "cell"} {
-		low, _ := totals["2.5"].Writes.Get(strategy)
-		high, _ := totals["1"].Writes.Get(strategy)
+	for _, strategy := range []reorder.Strategy{reorder.None, reorder.Cell} {
+		low := totals["2.5"].Writes.Get(strategy)
+		high := totals["1"].Writes.Get(strategy)
 		if !(low < high) {
 			t.Errorf("%s writes: %d with headroom 2.5, %d without; want fewer", strategy, low, high)
 		}

@@ -57,7 +57,7 @@ func TestOptimizeSearch(t *testing.T) {
 			t.Errorf("checkpoint %d met the budget with %d writes, fewer than the chosen %d's %d", c.Index, c.Writes, s.Chosen, s.Checkpoints[s.Chosen].Writes)
 		}
 	}
-	if got, _ := rep.Totals.Writes.Get(rep.Strategy); got != s.Checkpoints[s.Chosen].Writes {
+	if got := rep.Totals.Writes.Get(rep.Strategy); got != s.Checkpoints[s.Chosen].Writes {
 		t.Errorf("the written model needs %d writes, the search measured %d", got, s.Checkpoints[s.Chosen].Writes)
 	}
 
