@@ -18,14 +18,18 @@ type Layer struct {
 func (g *Graph) PhotonicLayers() []Layer {
 	var layers []Layer
 	for _, n := range g.Nodes {
-		if l, ok := g.photonicLayer(n); ok {
+		if l, ok := g.PhotonicLayer(n); ok {
 			layers = append(layers, l)
 		}
 	}
 	return layers
 }
 
-func (g *Graph) photonicLayer(n *Node) (Layer, bool) {
+// PhotonicLayer returns n as a photonic layer, if it is one: a Conv (group
+// 1), Gemm or MatMul whose second input is a float initializer that reads
+// as a matrix (a Conv's [O, I, kh, kw], a Gemm's or MatMul's 2-D weight).
+// This is the one definition every package uses.
+func (g *Graph) PhotonicLayer(n *Node) (Layer, bool) {
 	weightInput := 1
 	if len(n.Inputs) <= weightInput {
 		return Layer{}, false

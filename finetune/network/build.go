@@ -11,6 +11,7 @@ package network
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -313,6 +314,11 @@ func (b *builder) in(ins []*value, i int) (*G.Node, error) {
 
 // runtimeShape is the gorgonia shape that holds an ONNX shape: gorgonia
 // scalars behave differently from tensors, so rank-0 values are held as [1].
+// sameShape reports whether a and b are the same shape, dimension for
+// dimension. gorgonia's Shape.Eq also calls a vector (n) equal to a column
+// (n, 1), which lost the column's 1 on the way through a Reshape.
+func sameShape(a, b tensor.Shape) bool { return slices.Equal(a, b) }
+
 func runtimeShape(shape []int) tensor.Shape {
 	if len(shape) == 0 {
 		return tensor.Shape{1}

@@ -88,7 +88,7 @@ func int64sToFloat32s(v []int64) []float32 {
 // arithNode computes x op y with numpy broadcasting. Same-shape addition (the
 // residual connections of a ResNet) uses gorgonia's own operator.
 func arithNode(op arith, x, y *G.Node, xShape, yShape, shape []int) (*G.Node, error) {
-	if op == arithAdd && runtimeShape(xShape).Eq(runtimeShape(yShape)) {
+	if op == arithAdd && sameShape(runtimeShape(xShape), runtimeShape(yShape)) {
 		return G.Add(x, y)
 	}
 	xMap, yMap := broadcastMap(xShape, shape), broadcastMap(yShape, shape)

@@ -27,7 +27,7 @@ func (b *builder) reshaped(name string, v *value, shape []int) (*value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !runtimeShape(shape).Eq(node.Shape()) {
+	if !sameShape(runtimeShape(shape), node.Shape()) {
 		if node, err = G.Reshape(node, runtimeShape(shape)); err != nil {
 			return nil, err
 		}

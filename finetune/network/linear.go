@@ -9,14 +9,15 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// weight returns the node of a photonic layer's weight operand, passed
-// through Options.Weight when the operand is an initializer.
+// weight returns the node of a layer's weight operand, passed through
+// Options.Weight when n is a photonic layer (onnxio's definition) and the
+// operand is its weight.
 func (b *builder) weight(n *onnxio.Node, ins []*value, i int) (*G.Node, error) {
 	w, err := b.in(ins, i)
 	if err != nil {
 		return nil, err
 	}
-	if _, isInit := b.model.Graph.Initializers[n.Inputs[i]]; isInit && b.opts.Weight != nil {
+	if l, ok := b.model.Graph.PhotonicLayer(n); ok && l.Weight == n.Inputs[i] && b.opts.Weight != nil {
 		return b.opts.Weight(n, w)
 	}
 	return w, nil
@@ -287,7 +288,7 @@ func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 
 func reshapeTo(x *G.Node, shape []int) (*G.Node, error) {
 	rs := runtimeShape(shape)
-	if x.Shape().Eq(rs) {
+	if sameShape(x.Shape(), rs) {
 		return x, nil
 	}
 	return G.Reshape(x, rs)
