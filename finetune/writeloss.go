@@ -6,6 +6,7 @@ import (
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/reorder"
 )
 
 // Reference names the block the write-aware loss pulls each block toward.
@@ -265,9 +266,8 @@ func (wl *WriteLoss) stepEval(w []float32) (float64, []float32) {
 }
 
 // exactCellWrites returns the writes the cell order needs for the rounded
-// normalized levels c (matrix layout), counted as reorder.LowerBound
-// counts them: per cell, the largest positive level P and negative level
-// N over the row's blocks cost P + N + min(P, N).
+// normalized levels c (matrix layout): per cell, reorder.CellWrites of
+// the largest positive and negative level over the row's blocks.
 func (wl *WriteLoss) exactCellWrites(c []float64) int64 {
 	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
 	scale := float64(wl.q.Max())
@@ -280,7 +280,7 @@ func (wl *WriteLoss) exactCellWrites(c []float64) int64 {
 					v := int64(math.Round(c[r*cols+col] * scale))
 					p, n = max(p, v), max(n, -v)
 				}
-				perRow[r] += p + n + min(p, n)
+				perRow[r] += reorder.CellWrites(p, n)
 			}
 		}
 	})

@@ -9,11 +9,19 @@ func LowerBound(l *Layer) int64 {
 	var total int64
 	for u := range l.BlockRows() * l.K * l.K {
 		seq := l.levels[u*q : (u+1)*q]
-		lo, hi := int64(0), int64(0)
+		var pos, neg int64
 		for _, v := range seq {
-			lo, hi = min(lo, int64(v)), max(hi, int64(v))
+			pos, neg = max(pos, int64(v)), max(neg, -int64(v))
 		}
-		total += min(hi-2*lo, 2*hi-lo)
+		total += CellWrites(pos, neg)
 	}
 	return total
 }
+
+// CellWrites is the fewest writes that program one cell, from the cleared
+// state, with every level of its sequence, when the largest positive level
+// is pos and the largest negative level is -neg (both 0 or more): up to
+// the smaller extreme and back through zero, then out to the other, so the
+// smaller side is crossed twice. This is the Cell strategy's cost per cell
+// and the formula the write-aware cell loss smooths.
+func CellWrites(pos, neg int64) int64 { return pos + neg + min(pos, neg) }
