@@ -30,3 +30,33 @@ func FuzzParseIdx(f *testing.F) {
 		}
 	})
 }
+
+// FuzzCIFARDecode: any bytes are records of both CIFAR versions or an
+// error naming the file, never a panic; what decodes holds one label and
+// 3 x 32 x 32 pixels a record, its labels in range.
+func FuzzCIFARDecode(f *testing.F) {
+	rec := make([]byte, 1+cifarPixels)
+	rec[0] = 9
+	f.Add(rec)
+	f.Add(append([]byte{3, 77}, make([]byte, cifarPixels)...))
+	f.Add([]byte{1, 2, 3})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, format := range []*cifarFormat{cifar10, cifar100} {
+			s := &store{shape: Shape{3, 32, 32}}
+			if err := format.decode(s, data, "batch.bin"); err != nil {
+				if !bytes.Contains([]byte(err.Error()), []byte("batch.bin")) {
+					t.Fatalf("%s: error %q does not name the file", format.name, err)
+				}
+				continue
+			}
+			if s.n != len(s.labels) || len(s.pix) != s.n*cifarPixels {
+				t.Fatalf("%s: %d records, %d labels, %d pixels", format.name, s.n, len(s.labels), len(s.pix))
+			}
+			for _, l := range s.labels {
+				if l < 0 || l >= int64(format.classes) {
+					t.Fatalf("%s: label %d accepted", format.name, l)
+				}
+			}
+		}
+	})
+}
