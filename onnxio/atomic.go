@@ -13,20 +13,24 @@ func checkNotInput(out, in string) error {
 	if in == "" {
 		return nil
 	}
-	refuse := fmt.Errorf("%s: refusing to overwrite the model's input file %s; choose another output path", out, in)
-	a, errA := filepath.Abs(out)
-	b, errB := filepath.Abs(in)
-	if errA == nil && errB == nil && a == b {
-		return refuse
-	}
-	// Different names can still reach one file, through links or a
-	// case-insensitive file system.
-	fa, errA := os.Stat(out)
-	fb, errB := os.Stat(in)
-	if errA == nil && errB == nil && os.SameFile(fa, fb) {
-		return refuse
+	if SameFile(out, in) {
+		return fmt.Errorf("%s: refusing to overwrite the model's input file %s; choose another output path", out, in)
 	}
 	return nil
+}
+
+// SameFile reports whether paths a and b name one file: the same absolute
+// path (whether or not it exists yet), or, through links or a
+// case-insensitive file system, one existing file.
+func SameFile(a, b string) bool {
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	if errA == nil && errB == nil && absA == absB {
+		return true
+	}
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
 // writeFileAtomic replaces the file path by one holding data. It writes a

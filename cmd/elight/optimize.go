@@ -172,7 +172,7 @@ func (f *optimizeFlags) validate(model string) (elight.Hardware, error) {
 		if err != nil {
 			return c, usageError("%s %s: %v", flag, path, err)
 		}
-		if same, _ := sameFile(path, model); same {
+		if onnxio.SameFile(path, model) {
 			return c, usageError("%s %s is the input model; choose another path (elight never overwrites its input)", flag, path)
 		}
 		if info, err := os.Stat(filepath.Dir(abs)); err != nil || !info.IsDir() {
@@ -184,25 +184,6 @@ func (f *optimizeFlags) validate(model string) (elight.Hardware, error) {
 		outputs[abs] = flag
 	}
 	return c, nil
-}
-
-// sameFile reports whether a and b name one file (or, if a does not exist
-// yet, the same path).
-func sameFile(a, b string) (bool, error) {
-	absA, err := filepath.Abs(a)
-	if err != nil {
-		return false, err
-	}
-	absB, err := filepath.Abs(b)
-	if err != nil {
-		return false, err
-	}
-	if absA == absB {
-		return true, nil
-	}
-	fa, errA := os.Stat(a)
-	fb, errB := os.Stat(b)
-	return errA == nil && errB == nil && os.SameFile(fa, fb), nil
 }
 
 func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, stderr io.Writer) error {
