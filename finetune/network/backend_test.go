@@ -23,6 +23,7 @@ var backendOps = []string{
 	"sigmoid", "maxpool", "averagepool", "globalaveragepool", "globalmaxpool", "add",
 	"flatten", "reshape", "dropout", "identity", "constant_pad", "edge_pad", "reflect_pad",
 	"concat", "softmax", "sub", "mul", "div", "unsqueeze", "squeeze", "shape", "constant",
+	"transpose", "reduce_mean",
 }
 
 // backendUnsupported lists the cases of those operators that elight does

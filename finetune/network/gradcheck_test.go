@@ -130,6 +130,10 @@ func gradCases() []gradCase {
 		{name: "AddBroadcast", op: "Add", shapes: [][]int{{2, 3, 4}, {3, 1}}},
 		{name: "SubBroadcast", op: "Sub", shapes: [][]int{{4}, {2, 3, 4}}},
 		{name: "AddSameShape", op: "Add", shapes: [][]int{{2, 3}, {2, 3}}},
+		{name: "Transpose", op: "Transpose", shapes: [][]int{{2, 3, 4}}, attrs: map[string]onnxio.Attribute{"perm": attrInts(2, 0, 1)}},
+		{name: "ReduceMeanHW", op: "ReduceMean", shapes: [][]int{{2, 3, 4, 5}}, attrs: map[string]onnxio.Attribute{"axes": attrInts(2, 3)}},
+		{name: "ReduceMeanDropAxis", op: "ReduceMean", shapes: [][]int{{3, 4, 5}},
+			attrs: map[string]onnxio.Attribute{"axes": attrInts(-2), "keepdims": attrInt(0)}},
 	}
 }
 

@@ -36,14 +36,16 @@ func init() {
 		"AveragePool":       buildAveragePool,
 		"GlobalAveragePool": buildGlobalAveragePool,
 		"GlobalMaxPool":     buildGlobalMaxPool,
+		"ReduceMean":        buildReduceMean,
 		"Pad":               buildPad,
 
 		// layout
-		"Flatten":  buildFlatten,
-		"Reshape":  buildReshape,
-		"Concat":   buildConcat,
-		"Identity": buildIdentity,
-		"Dropout":  buildDropout,
+		"Flatten":   buildFlatten,
+		"Reshape":   buildReshape,
+		"Concat":    buildConcat,
+		"Identity":  buildIdentity,
+		"Transpose": buildTranspose,
+		"Dropout":   buildDropout,
 
 		// build-time shape computation
 		"Constant":  buildConstant,
