@@ -152,7 +152,7 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 		rec.Replay = "--no-finetune"
 	} else {
 		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
-			FormatFloats(lambdas), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
+			formatFloats(lambdas), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
 	}
 	t.obs.Chosen(rec)
 	return rec, nil
@@ -186,9 +186,9 @@ func (t *trainingRun) summary(before *report.Report) *report.Finetune {
 	return s
 }
 
-// FormatFloats writes lambdas as the --diff-weight-schedule flag takes
+// formatFloats writes lambdas as the --diff-weight-schedule flag takes
 // them: comma-separated, each in the fewest digits that read back exactly.
-func FormatFloats(v []float64) string {
+func formatFloats(v []float64) string {
 	s := make([]string, len(v))
 	for i, f := range v {
 		s[i] = strconv.FormatFloat(f, 'g', -1, 64)

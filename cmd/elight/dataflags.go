@@ -53,8 +53,8 @@ func (f *dataFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.pad, "pad", 0, "zero pixels added on every side of each image, before normalization")
 	fs.StringVar(&f.resize, "resize", "", "resize images bilinearly to `HxW` (after padding)")
 	fs.IntVar(&f.channels, "channels", 0, "replicate gray images to `C` channels (default: keep the images' channels)")
-	fs.Var((*floatList)(&f.mean), "mean", "subtract `m1,m2,m3` from the channels after scaling pixels to [0,1]; one value applies to every channel")
-	fs.Var((*floatList)(&f.std), "std", "then divide the channels by `s1,s2,s3`; one value applies to every channel")
+	fs.Var((*floatList[float32])(&f.mean), "mean", "subtract `m1,m2,m3` from the channels after scaling pixels to [0,1]; one value applies to every channel")
+	fs.Var((*floatList[float32])(&f.std), "std", "then divide the channels by `s1,s2,s3`; one value applies to every channel")
 	fs.Float64Var(&f.holdout, "holdout", data.DefaultHoldout, "fraction of images and npy data held out as the test split")
 	fs.Uint64Var(&f.seed, "seed", 0, "seed of the random holdout (and of shuffling, where a command shuffles)")
 }
@@ -116,29 +116,39 @@ func imageInput(m *onnxio.Model) (onnxio.ValueInfo, error) {
 	return m.Graph.Inputs[0], nil
 }
 
-// floatList is a flag value of comma-separated float32s, parsed exactly as
-// float32 (a decimal printed from a float32 reads back as the same value).
-type floatList []float32
+// floatList is a flag value of comma-separated numbers: float32s parsed
+// exactly as float32 (a decimal printed from a float32 reads back as the
+// same value), or float64s.
+type floatList[T float32 | float64] []T
 
-func (l *floatList) String() string {
+// bits is the precision T parses and prints at.
+func (l *floatList[T]) bits() int {
+	var zero T
+	if _, ok := any(zero).(float32); ok {
+		return 32
+	}
+	return 64
+}
+
+func (l *floatList[T]) String() string {
 	s := make([]string, len(*l))
 	for i, v := range *l {
-		s[i] = strconv.FormatFloat(float64(v), 'g', -1, 32)
+		s[i] = strconv.FormatFloat(float64(v), 'g', -1, l.bits())
 	}
 	return strings.Join(s, ",")
 }
 
-func (l *floatList) Set(s string) error {
-	var out []float32
+func (l *floatList[T]) Set(s string) error {
+	var out []T
 	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 32)
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), l.bits())
 		if err != nil {
 			return fmt.Errorf("%q is not a number", f)
 		}
-		out = append(out, float32(v))
+		out = append(out, T(v))
 	}
 	*l = out
 	return nil
 }
 
-func (l *floatList) Type() string { return "floats" }
+func (l *floatList[T]) Type() string { return "floats" }

@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/elight-photonic/elight"
@@ -109,7 +107,7 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.validation, "validation", 0, "hold `N` training images out of training to measure accuracy on (search default: 5000, at most a tenth of the training images)")
 	fs.IntVar(&f.segmentSteps, "segment-steps", 200, "steps of each training segment, a warm restart of the learning-rate schedule (search and --diff-weight-schedule)")
 	fs.IntVar(&f.segments, "segments", 0, "stop the search after `N` segments (0: when --budget runs out)")
-	fs.Var((*float64List)(&f.lambdaSchedule), "diff-weight-schedule", "train one segment per lambda `l1,l2,...` instead of searching: the replay of a search's result")
+	fs.Var((*floatList[float64])(&f.lambdaSchedule), "diff-weight-schedule", "train one segment per lambda `l1,l2,...` instead of searching: the replay of a search's result")
 	f.changed = fs.Changed
 }
 
@@ -371,23 +369,3 @@ func (p *progress) event(name string, fields map[string]any) {
 		p.json.Encode(fields)
 	}
 }
-
-// float64List is a flag value of comma-separated float64s.
-type float64List []float64
-
-func (l *float64List) String() string { return elight.FormatFloats(*l) }
-
-func (l *float64List) Set(s string) error {
-	var out []float64
-	for _, f := range strings.Split(s, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
-		if err != nil {
-			return fmt.Errorf("%q is not a number", f)
-		}
-		out = append(out, v)
-	}
-	*l = out
-	return nil
-}
-
-func (l *float64List) Type() string { return "floats" }
