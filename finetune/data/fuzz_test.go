@@ -2,6 +2,9 @@ package data
 
 import (
 	"bytes"
+	"image"
+	"image/png"
+	"path/filepath"
 	"testing"
 )
 
@@ -57,6 +60,35 @@ func FuzzCIFARDecode(f *testing.F) {
 					t.Fatalf("%s: label %d accepted", format.name, l)
 				}
 			}
+		}
+	})
+}
+
+// FuzzImages: any bytes as the one image of an images:DIR dataset are read
+// or refused with an error, never a panic or an allocation the header
+// alone asks for; what is read holds the pixels its shape says.
+func FuzzImages(f *testing.F) {
+	var seed bytes.Buffer
+	img := image.NewGray(image.Rect(0, 0, 3, 2))
+	img.Pix[4] = 200
+	if err := png.Encode(&seed, img); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed.Bytes())
+	f.Add([]byte("\x89PNG\r\n\x1a\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		dir := t.TempDir()
+		writeFile(t, filepath.Join(dir, "only"), "a.png", data)
+		d, err := Open("images:"+dir, Options{Holdout: 0.5})
+		if err != nil {
+			return
+		}
+		s, err := d.Split(All)
+		if err != nil {
+			return
+		}
+		if s.Len() != 1 || len(s.data.pix) != s.data.shape.size() {
+			t.Fatalf("%d images, %d pixel bytes for shape %v", s.Len(), len(s.data.pix), s.data.shape)
 		}
 	})
 }

@@ -58,6 +58,9 @@ func (d *Dataset) openImages(dir string, opts Options) error {
 			if err != nil {
 				return err
 			}
+			if int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
+				return fmt.Errorf("data %s: %s is %dx%d, more than the %d pixels elight reads in one image", d.Spec, path, cfg.Height, cfg.Width, maxImagePixels)
+			}
 			if cfg.ColorModel != color.GrayModel && cfg.ColorModel != color.Gray16Model {
 				gray = false
 			}
@@ -93,6 +96,10 @@ func (d *Dataset) openImages(dir string, opts Options) error {
 	d.load[All] = read(All, seq(len(files)))
 	return nil
 }
+
+// maxImagePixels bounds one image (8192 x 8192): its header is read before
+// any memory is set aside for it, and a few bytes of PNG can claim any size.
+const maxImagePixels = 1 << 26
 
 // decodeConfig reads an image file's header.
 func decodeConfig(path string) (image.Config, error) {

@@ -2,10 +2,13 @@ package data
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -238,4 +241,25 @@ func seqU8(from, to, step int) []uint8 {
 		s = append(s, uint8(i))
 	}
 	return s
+}
+
+// TestImagesRefuseHugeHeader: a PNG whose header claims 60000 x 60000
+// pixels (a few dozen bytes can) is refused before any pixel memory is
+// set aside, with an error naming the file.
+func TestImagesRefuseHugeHeader(t *testing.T) {
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	// IHDR: length (4) "IHDR" (4) width (4) height (4) ..., CRC after 13 bytes of data
+	binary.BigEndian.PutUint32(b[16:], 60000)
+	binary.BigEndian.PutUint32(b[20:], 60000)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	dir := t.TempDir()
+	path := writeFile(t, filepath.Join(dir, "cls"), "big.png", b)
+	_, err := Open("images:"+dir, Options{})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "60000x60000") {
+		t.Fatalf("Open: %v; want an error naming %s and its size", err, path)
+	}
 }
