@@ -40,7 +40,7 @@ func ExampleOptimize() {
 	if err != nil {
 		panic(err)
 	}
-	layers, total, err := elight.Verify(annotated, schedule, res.Report, 1)
+	layers, total, err := elight.Verify(annotated, schedule, res.Report)
 	if err != nil {
 		panic(err)
 	}
