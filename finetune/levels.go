@@ -36,30 +36,15 @@ func (ll *layerLevels) matrixIndex(i int) int {
 	return r*ll.layer.Cols + col
 }
 
-// scales returns alpha: the largest magnitude of the tensor (one entry) or
-// of each matrix row, times the headroom; and the initializer index of the
-// first weight with that magnitude (-1 where alpha is 0).
+// scales returns alpha, one per tensor or per matrix row (quantize's
+// Config.Scales), and the initializer index of the weight that sets each.
 func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
-	n := 1
+	groups, rowOf := 1, func(int) int { return 0 }
 	if ll.perRow {
-		n = ll.layer.Rows
+		groups = ll.layer.Rows
+		rowOf = func(i int) int { r, _ := ll.position(i); return r }
 	}
-	alpha, owner = make([]float64, n), make([]int, n)
-	for i := range owner {
-		owner[i] = -1
-	}
-	for i, v := range w {
-		r := 0
-		if ll.perRow {
-			r, _ = ll.position(i)
-		}
-		if a := math.Abs(float64(v)); a > alpha[r] {
-			alpha[r], owner[r] = a, i
-		}
-	}
-	for r := range alpha {
-		alpha[r] *= ll.q.Config().ScaleFactor()
-	}
+	alpha, owner, _ = ll.q.Config().Scales(w, groups, rowOf)
 	return alpha, owner
 }
 

@@ -30,12 +30,14 @@ func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 	if rows <= 0 || cols <= 0 || len(m) != rows*cols {
 		return nil, fmt.Errorf("quantize: %d weights do not form a [%d, %d] matrix", len(m), rows, cols)
 	}
-	scale, err := scales(m, rows, cols, c.PerRow)
-	if err != nil {
-		return nil, err
+	groups, rowOf := 1, func(int) int { return 0 }
+	if c.PerRow {
+		groups, rowOf = rows, func(i int) int { return i / cols }
 	}
-	for i := range scale {
-		scale[i] *= c.ScaleFactor()
+	scale, _, bad := c.Scales(m, groups, rowOf)
+	if bad >= 0 {
+		// non-finite weights have no level
+		return nil, fmt.Errorf("quantize: weight [%d, %d] is %v", bad/cols, bad%cols, m[bad])
 	}
 	lv := &Levels{Config: c, Rows: rows, Cols: cols, Scale: scale, Signed: make([]int16, len(m))}
 	// One logarithm per weight is the whole cost; rows are independent, so
@@ -54,26 +56,31 @@ func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 	return lv, nil
 }
 
-// scales returns max|w| of the tensor, or of each row if perRow, and rejects
-// non-finite weights, which have no level.
-func scales(m []float32, rows, cols int, perRow bool) ([]float64, error) {
-	n := 1
-	if perRow {
-		n = rows
+// Scales returns the scale alpha of each of groups groups of weights:
+// ScaleFactor() times the largest magnitude among the weights w[i] with
+// groupOf(i) equal to the group (a tensor is one group, per-row scaling a
+// group per matrix row), and owner, the index of the first weight with that
+// magnitude (-1 for a group of zeros), through which training passes
+// alpha's gradient. NaN weights are skipped; firstNonFinite is the index of
+// the first NaN or infinite weight, or -1.
+func (c Config) Scales(w []float32, groups int, groupOf func(i int) int) (alpha []float64, owner []int, firstNonFinite int) {
+	alpha, owner, firstNonFinite = make([]float64, groups), make([]int, groups), -1
+	for g := range owner {
+		owner[g] = -1
 	}
-	scale := make([]float64, n)
-	for i, w := range m {
-		a := math.Abs(float64(w))
-		if math.IsNaN(a) || math.IsInf(a, 0) {
-			return nil, fmt.Errorf("quantize: weight [%d, %d] is %v", i/cols, i%cols, w)
+	for i, v := range w {
+		a := math.Abs(float64(v))
+		if firstNonFinite < 0 && (math.IsNaN(a) || math.IsInf(a, 0)) {
+			firstNonFinite = i
 		}
-		s := &scale[0]
-		if perRow {
-			s = &scale[i/cols]
+		if g := groupOf(i); a > alpha[g] {
+			alpha[g], owner[g] = a, i
 		}
-		*s = max(*s, a)
 	}
-	return scale, nil
+	for g := range alpha {
+		alpha[g] *= c.ScaleFactor()
+	}
+	return alpha, owner, firstNonFinite
 }
 
 // parallelRows calls f on contiguous row ranges covering [0, rows), one per
