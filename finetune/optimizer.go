@@ -3,14 +3,11 @@ package finetune
 import (
 	"fmt"
 	"math"
-	"slices"
 )
 
 // optimizer updates parameters in place from their gradients.
 type optimizer interface {
 	step(params, grads [][]float32, lr float64)
-	// clone returns a deep copy, moments included.
-	clone() optimizer
 }
 
 // newOptimizer returns "sgd" (with momentum) or "adam". Weight decay is L2
@@ -47,12 +44,6 @@ func (o *sgd) step(params, grads [][]float32, lr float64) {
 	}
 }
 
-func (o *sgd) clone() optimizer {
-	c := *o
-	c.velocity = cloneAll(o.velocity)
-	return &c
-}
-
 type adam struct {
 	beta1, beta2, eps, weightDecay float64
 	m, v                           [][]float32
@@ -81,24 +72,6 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 			p[j] = p[j]*decay - stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+eps)
 		}
 	}
-}
-
-func (o *adam) clone() optimizer {
-	c := *o
-	c.m, c.v = cloneAll(o.m), cloneAll(o.v)
-	return &c
-}
-
-// cloneAll returns a deep copy of s; nil stays nil.
-func cloneAll(s [][]float32) [][]float32 {
-	if s == nil {
-		return nil
-	}
-	out := make([][]float32, len(s))
-	for i, v := range s {
-		out[i] = slices.Clone(v)
-	}
-	return out
 }
 
 // learningRate is the schedule at step (counted from 0): a linear rise to

@@ -9,10 +9,16 @@ import (
 	"github.com/elight-photonic/elight/onnxio"
 )
 
-// SegmentWarmup is the learning-rate warmup of every segment after the
-// first: a tenth of its steps. Adam's moments carry over between segments,
-// so a short rise is enough.
-func SegmentWarmup(steps int) int { return steps / 10 }
+// segmentWarmup is the learning-rate warmup of segment i (from 0) of a run
+// of cfg: cfg.Warmup for the first, a tenth of the steps for the others,
+// whose Adam moments carry over from the segment before. The search and
+// its replay share it, so that the replay trains the same weights.
+func segmentWarmup(cfg Config, i int) int {
+	if i == 0 {
+		return cfg.Warmup
+	}
+	return cfg.Steps / 10
+}
 
 // Measurement is what the search knows of a checkpoint: the quantized
 // model's validation accuracy and the writes of the programming order the
@@ -34,7 +40,7 @@ type Measure func(ctx context.Context, store func(*onnxio.Model)) (Measurement, 
 type SearchConfig struct {
 	// Train is the training run: Lambda is the first segment's lambda,
 	// Steps the length of every segment, Warmup the first segment's
-	// warmup (later segments warm up over SegmentWarmup(Steps)).
+	// warmup (later segments warm up over a tenth of Steps).
 	Train Config
 	// MinAccuracy is the validation accuracy a checkpoint must reach to be
 	// kept.
@@ -144,11 +150,7 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 			res.Stopped = "segments"
 			break
 		}
-		warmup := SegmentWarmup(cfg.Train.Steps)
-		if index == 1 {
-			warmup = cfg.Train.Warmup
-		}
-		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, warmup, trainUntil, progress)
+		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, segmentWarmup(cfg.Train, index-1), trainUntil, progress)
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +194,7 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 
 // TrainSchedule fine-tunes m's photonic layers in segments, one per lambda,
 // each a warm restart of cfg's schedule over cfg.Steps steps (the first
-// warming up over cfg.Warmup, the rest over SegmentWarmup): the fixed
+// warming up over cfg.Warmup, the rest over a tenth of cfg.Steps): the fixed
 // replay of a search's lineage. It stores the trained weights into m.
 func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, lambdas []float64, progress func(Progress)) error {
 	tr, err := NewTrainer(m, cfg)
@@ -202,11 +204,7 @@ func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Confi
 	defer tr.Close()
 	x := make([]float32, tr.InputSize())
 	for i, lambda := range lambdas {
-		warmup := SegmentWarmup(cfg.Steps)
-		if i == 0 {
-			warmup = cfg.Warmup
-		}
-		if _, err := tr.segment(ctx, data, x, lambda, cfg.Steps, warmup, time.Time{}, progress); err != nil {
+		if _, err := tr.segment(ctx, data, x, lambda, cfg.Steps, segmentWarmup(cfg, i), time.Time{}, progress); err != nil {
 			return err
 		}
 	}

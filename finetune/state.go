@@ -6,17 +6,17 @@ import (
 	"github.com/elight-photonic/elight/finetune/network"
 )
 
-// State is a copy of a trainer's parameters and optimizer moments, taken
-// by Save and put back by Load: the search keeps the best model it has met
-// this way and goes back to it when a segment overshoots.
+// State is a copy of a trainer's parameters, taken by Save and put back by
+// Load: the search keeps the best checkpoint it has met this way and puts
+// it back at the end. The optimizer's moments are not part of it: training
+// never goes on from a loaded state.
 type State struct {
 	values [][]float32
-	opt    optimizer
 }
 
-// Save copies the trainer's current parameters and optimizer state.
+// Save copies the trainer's current parameters.
 func (tr *Trainer) Save() (*State, error) {
-	s := &State{opt: tr.opt.clone()}
+	s := &State{}
 	for i, p := range tr.params {
 		v, err := network.Float32s(p.Value())
 		if err != nil {
@@ -39,7 +39,6 @@ func (tr *Trainer) Load(s *State) error {
 		}
 		copy(v, s.values[i])
 	}
-	tr.opt = s.opt.clone()
 	for _, wl := range tr.losses {
 		wl.step = nil
 	}
