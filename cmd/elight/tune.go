@@ -279,12 +279,10 @@ func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.C
 // progress shows training progress: a bar with ETA on a terminal-like
 // writer, JSON lines with --log-json, nothing with --quiet.
 type progress struct {
-	bar    *progressbar.ProgressBar
-	out    io.Writer
-	json   *json.Encoder
-	start  time.Time
-	last   finetune.Progress
-	events []string
+	bar   *progressbar.ProgressBar
+	out   io.Writer
+	json  *json.Encoder
+	start time.Time
 }
 
 func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
@@ -306,8 +304,8 @@ func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
 	return p
 }
 
-// segment reports a finished segment of the search.
-func (p *progress) segment(s finetune.Segment) {
+// Segment shows a finished segment of the search.
+func (p *progress) Segment(s finetune.Segment) {
 	verdict := "kept the accuracy"
 	if !s.Met {
 		verdict = "below the accuracy budget"
@@ -327,8 +325,8 @@ func (p *progress) segment(s finetune.Segment) {
 	}
 }
 
-func (p *progress) step(s finetune.Progress) {
-	p.last = s
+// Step shows a training step.
+func (p *progress) Step(s finetune.Progress) {
 	switch {
 	case p.json != nil:
 		p.json.Encode(map[string]any{
@@ -345,12 +343,6 @@ func (p *progress) step(s finetune.Progress) {
 		p.bar.Set(s.Step)
 	}
 }
-
-// Step shows a training step.
-func (p *progress) Step(s finetune.Progress) { p.step(s) }
-
-// Segment shows a segment of the search.
-func (p *progress) Segment(s finetune.Segment) { p.segment(s) }
 
 // Measured reports an accuracy measurement.
 func (p *progress) Measured(what string, top1 float64, images int) {
