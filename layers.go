@@ -16,18 +16,25 @@ import (
 var ErrInterrupted = errors.New("interrupted; nothing written")
 
 // Hardware is the photonic hardware a model is prepared for: the PCM
-// levels, the core size, the programming order the schedule uses and the
-// device profile that prices writes.
+// levels, the core size, the programming order the schedule uses, the
+// device profile that prices writes and, when not 0, the chip's number of
+// physical cores.
 type Hardware struct {
 	Quant    quantize.Config
 	Block    int // core size K
 	Strategy reorder.Strategy
 	Profile  reorder.Profile
+	// Cores, when above 0, lays the whole model out on a chip of that
+	// many physical cores (reorder.PlanChip); the report's Chip section
+	// and the schedule's chip plan record it.
+	Cores int
 }
 
 // QuantizeLayers quantizes every photonic layer of m in place (m's
 // weights become the dequantized levels), accounts every strategy, and
-// returns the report and the schedule of hw.Strategy.
+// returns the report and the schedule of hw.Strategy. With hw.Cores it
+// also lays the model out on the chip and the schedule holds the
+// levelled plan.
 func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.Report, *reorder.Schedule, error) {
 	layers := m.Graph.PhotonicLayers()
 	if len(layers) == 0 {
@@ -37,7 +44,7 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 		FormatVersion: report.FormatVersion,
 		Config: report.Config{
 			Bits: hw.Quant.Bits, Block: hw.Block, PCMLoss: hw.Quant.PCMLoss, Scale: "tensor", ScaleHeadroom: hw.Quant.ScaleFactor(),
-			Device: report.Device(hw.Profile),
+			Device: report.Device(hw.Profile), Cores: hw.Cores,
 		},
 		Strategy: hw.Strategy,
 	}
@@ -48,6 +55,11 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 	sched := &reorder.Schedule{Header: reorder.ScheduleHeader{
 		Strategy: hw.Strategy, Block: hw.Block, Bits: hw.Quant.Bits, PCMLoss: hw.Quant.PCMLoss, PerRowScale: hw.Quant.PerRow,
 	}}
+	// The chip needs every layer's blocks and orders at once.
+	var chip []reorder.Inference
+	if hw.Cores > 0 {
+		chip = make([]reorder.Inference, len(reorder.Strategies()))
+	}
 	for _, l := range layers {
 		if ctx.Err() != nil {
 			return nil, nil, ErrInterrupted
@@ -65,16 +77,16 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 			Name: l.Node.Name, Op: l.Node.OpType, Weight: l.Weight, Rows: l.Rows, Cols: l.Cols,
 			BlockRows: part.BlockRows(), BlockCols: part.BlockCols(),
 		}
-		for _, order := range reorder.PlanAll(part) {
+		for si, order := range reorder.PlanAll(part) {
 			st, err := reorder.Account(part, order, hw.Profile)
 			if err != nil {
 				return nil, nil, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
 			}
-			s := order.Strategy
-			rl.Writes.Set(s, st.Writes)
-			rl.MaxCellWrites.Set(s, st.MaxCellWrites)
-			rl.Energy.Set(s, st.Energy)
-			rl.LatencyUS.Set(s, st.LatencyUS)
+			rl.Figures.Set(order.Strategy, st, hw.Profile.Endurance)
+			if chip != nil {
+				chip[si].Layers = append(chip[si].Layers, part)
+				chip[si].Orders = append(chip[si].Orders, order)
+			}
 			if order.Strategy == reorder.Cell {
 				rl.ColumnLowerBound = st.Writes
 			}
@@ -86,5 +98,40 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 		m.SetInitializer(&onnxio.Tensor{Name: l.Weight, DataType: onnxio.Float, Dims: w.Dims, Float: l.FromMatrix(lv.Dequantized())})
 	}
 	rep.Sum()
+	if chip != nil {
+		if err := layOutChip(ctx, rep, sched, chip, hw); err != nil {
+			return nil, nil, err
+		}
+	}
 	return rep, sched, nil
+}
+
+// layOutChip plans the chip of hw.Cores cores for every strategy's
+// inference, records both plans' figures in the report and puts the
+// levelled plan of hw.Strategy in the schedule.
+func layOutChip(ctx context.Context, rep *report.Report, sched *reorder.Schedule, chip []reorder.Inference, hw Hardware) error {
+	rc := &report.Chip{Cores: hw.Cores}
+	for si, s := range reorder.Strategies() {
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		r, err := reorder.PlanChip(chip[si], hw.Cores, hw.Profile)
+		if err != nil {
+			return fmt.Errorf("chip of %d cores, strategy %s: %w", hw.Cores, s, err)
+		}
+		rc.Naive.Set(s, r.Naive.Stats, hw.Profile.Endurance)
+		rc.Levelled.Set(s, r.Levelled.Stats, hw.Profile.Endurance)
+		if r.FellBack {
+			rc.FellBack = append(rc.FellBack, s)
+		}
+		if s == hw.Strategy {
+			sched.Chip = &r.LevelledPlan
+			kk := r.Levelled.K * r.Levelled.K
+			for c := range hw.Cores {
+				rc.CellWrites = append(rc.CellWrites, r.Levelled.CellWrites[c*kk:(c+1)*kk])
+			}
+		}
+	}
+	rep.Chip = rc
+	return nil
 }

@@ -169,6 +169,18 @@ func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest 
 	} {
 		m.SetMetadata(kv[0], kv[1])
 	}
+	if c := rep.Chip; c != nil {
+		chip, _ := json.Marshal(chipMetadata{Cores: c.Cores, Writes: c.Levelled.Writes.Get(rep.Strategy), MaxCellWrites: c.Levelled.MaxCellWrites.Get(rep.Strategy)})
+		m.SetMetadata("elight.chip", string(chip))
+	}
+}
+
+// chipMetadata is the "elight.chip" metadata entry: the schedule's chip
+// plan's core count and steady-state writes per inference.
+type chipMetadata struct {
+	Cores         int   `json:"cores"`
+	Writes        int64 `json:"writes"`
+	MaxCellWrites int64 `json:"max_cell_writes"`
 }
 
 // Digest is the hex SHA-256 of data, as the metadata and report record

@@ -122,7 +122,11 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 			return finetune.Measurement{}, err
 		}
 		store(q)
-		rep, _, err := QuantizeLayers(ctx, q, t.Hardware)
+		// The search compares checkpoints by the per-layer writes; the
+		// chip is laid out once, for the model it keeps.
+		hw := t.Hardware
+		hw.Cores = 0
+		rep, _, err := QuantizeLayers(ctx, q, hw)
 		if err != nil {
 			return finetune.Measurement{}, err
 		}

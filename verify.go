@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
@@ -19,29 +20,38 @@ type VerifiedLayer struct {
 	reorder.Stats
 }
 
+// Verified is what Verify replayed: every layer on cores of its own, their
+// total, and the chip plan's steady state when the schedule has one.
+type Verified struct {
+	Layers []VerifiedLayer
+	Total  reorder.Stats
+	Chip   *reorder.ChipStats
+}
+
 // Verify replays schedule, the bytes of a schedule file, against m, the
 // annotated model written with it: the schedule's levels must dequantize
 // to exactly m's weights, programming the cores in the schedule's order
 // must accumulate the same products as the levels times an input
 // (reorder.Replay), and the writes must equal what m's metadata records
 // and, when rep is not nil, every layer's writes, most-written cell,
-// energy and latency in the report. It returns the replayed layers and
-// their total.
-func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) ([]VerifiedLayer, reorder.Stats, error) {
+// energy and latency in the report. A chip plan in the schedule is
+// replayed too (reorder.ReplayChip) and checked against the model's
+// "elight.chip" metadata and the report's chip section.
+func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, error) {
 	var total reorder.Stats
 	meta := m.Metadata()
 	if want := meta["elight.schedule_sha256"]; want == "" {
-		return nil, total, fmt.Errorf("%s has no elight metadata: verify checks models written by 'elight optimize'", m.Path)
+		return nil, fmt.Errorf("%s has no elight metadata: verify checks models written by 'elight optimize'", m.Path)
 	} else if got := Digest(schedule); got != want {
-		return nil, total, fmt.Errorf("the schedule is not the one written with %s (its SHA-256 is %.12s…, the model records %.12s…)", m.Path, got, want)
+		return nil, fmt.Errorf("the schedule is not the one written with %s (its SHA-256 is %.12s…, the model records %.12s…)", m.Path, got, want)
 	}
 	sched, err := reorder.ReadSchedule(bytes.NewReader(schedule))
 	if err != nil {
-		return nil, total, fmt.Errorf("schedule: %w", err)
+		return nil, fmt.Errorf("schedule: %w", err)
 	}
 	var config report.Config
 	if err := json.Unmarshal([]byte(meta["elight.config"]), &config); err != nil {
-		return nil, total, fmt.Errorf("%s: metadata elight.config: %w", m.Path, err)
+		return nil, fmt.Errorf("%s: metadata elight.config: %w", m.Path, err)
 	}
 	profile := reorder.Profile(config.Device)
 	layers := map[string]onnxio.Layer{}
@@ -52,19 +62,19 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) ([]VerifiedLay
 	for i, sl := range sched.Layers {
 		l, ok := layers[sl.Weight]
 		if !ok {
-			return nil, total, fmt.Errorf("schedule layer %q: %s has no photonic layer with weight %q", sl.Name, m.Path, sl.Weight)
+			return nil, fmt.Errorf("schedule layer %q: %s has no photonic layer with weight %q", sl.Name, m.Path, sl.Weight)
 		}
 		weights := l.Matrix(m.Graph.Initializers[sl.Weight])
 		if err := sameWeights(sl.Levels, weights); err != nil {
-			return nil, total, fmt.Errorf("layer %q: %w", sl.Name, err)
+			return nil, fmt.Errorf("layer %q: %w", sl.Name, err)
 		}
 		st, err := reorder.Replay(sl.Levels, sl.Order, profile)
 		if err != nil {
-			return nil, total, fmt.Errorf("layer %q: %w", sl.Name, err)
+			return nil, fmt.Errorf("layer %q: %w", sl.Name, err)
 		}
 		if rep != nil {
 			if err := compareLayer(rep, i, sl, st); err != nil {
-				return nil, total, fmt.Errorf("report: %w", err)
+				return nil, fmt.Errorf("report: %w", err)
 			}
 		}
 		total.Add(st)
@@ -72,12 +82,72 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) ([]VerifiedLay
 	}
 	var writes report.PerStrategy[int64]
 	if err := json.Unmarshal([]byte(meta["elight.writes"]), &writes); err != nil {
-		return nil, total, fmt.Errorf("%s: metadata elight.writes: %w", m.Path, err)
+		return nil, fmt.Errorf("%s: metadata elight.writes: %w", m.Path, err)
 	}
 	if recorded := writes.Get(sched.Header.Strategy); total.Writes != recorded {
-		return nil, total, fmt.Errorf("replaying the schedule gives %d writes, %s records %d", total.Writes, m.Path, recorded)
+		return nil, fmt.Errorf("replaying the schedule gives %d writes, %s records %d", total.Writes, m.Path, recorded)
 	}
-	return out, total, nil
+	chip, err := verifyChip(m, sched, rep)
+	if err != nil {
+		return nil, err
+	}
+	return &Verified{Layers: out, Total: total, Chip: chip}, nil
+}
+
+// verifyChip replays the schedule's chip plan, when it has one, and
+// checks the steady-state figures against the model's "elight.chip"
+// metadata and, when rep is not nil, the report's chip section.
+func verifyChip(m *onnxio.Model, sched *reorder.Schedule, rep *report.Report) (*reorder.ChipStats, error) {
+	recorded := m.Metadata()["elight.chip"]
+	if sched.Chip == nil {
+		if recorded != "" {
+			return nil, fmt.Errorf("%s records a chip plan, the schedule has none", m.Path)
+		}
+		return nil, nil
+	}
+	var meta chipMetadata
+	if err := json.Unmarshal([]byte(recorded), &meta); err != nil {
+		return nil, fmt.Errorf("%s: metadata elight.chip: %w", m.Path, err)
+	}
+	var config report.Config
+	if err := json.Unmarshal([]byte(m.Metadata()["elight.config"]), &config); err != nil {
+		return nil, fmt.Errorf("%s: metadata elight.config: %w", m.Path, err)
+	}
+	var levels []*quantize.Levels
+	var orders []*reorder.Order
+	for _, sl := range sched.Layers {
+		levels = append(levels, sl.Levels)
+		orders = append(orders, sl.Order)
+	}
+	st, err := reorder.ReplayChip(levels, orders, *sched.Chip, reorder.Profile(config.Device))
+	if err != nil {
+		return nil, fmt.Errorf("chip plan: %w", err)
+	}
+	if meta.Cores != sched.Chip.Cores || meta.Writes != st.Writes || meta.MaxCellWrites != st.MaxCellWrites {
+		return nil, fmt.Errorf("replaying the chip plan on %d cores gives %d writes, most-written cell %d; %s records %d cores, %d, %d",
+			sched.Chip.Cores, st.Writes, st.MaxCellWrites, m.Path, meta.Cores, meta.Writes, meta.MaxCellWrites)
+	}
+	if rep == nil {
+		return &st, nil
+	}
+	c := rep.Chip
+	if c == nil {
+		return nil, fmt.Errorf("report: no chip section, the schedule has a chip plan")
+	}
+	s := rep.Strategy
+	if c.Cores != sched.Chip.Cores || len(c.CellWrites) != c.Cores || c.Levelled.Writes.Get(s) != st.Writes || c.Levelled.MaxCellWrites.Get(s) != st.MaxCellWrites ||
+		!nearlyEqual(c.Levelled.Energy.Get(s), st.Energy) || !nearlyEqual(c.Levelled.LatencyUS.Get(s), st.LatencyUS) {
+		return nil, fmt.Errorf("report: the chip section records %d cores, %d writes, most-written cell %d, energy %g, latency %g us; replaying gives %d, %d, %d, %g, %g",
+			c.Cores, c.Levelled.Writes.Get(s), c.Levelled.MaxCellWrites.Get(s), c.Levelled.Energy.Get(s), c.Levelled.LatencyUS.Get(s),
+			sched.Chip.Cores, st.Writes, st.MaxCellWrites, st.Energy, st.LatencyUS)
+	}
+	kk := st.K * st.K
+	for core, cells := range c.CellWrites {
+		if !slices.Equal(cells, st.CellWrites[core*kk:(core+1)*kk]) {
+			return nil, fmt.Errorf("report: the writes per cell of core %d differ from the replay's", core)
+		}
+	}
+	return &st, nil
 }
 
 // sameWeights checks that the schedule's levels dequantize to exactly the

@@ -20,7 +20,7 @@ func Account(l *Layer, o *Order, p Profile) (Stats, error) {
 		lv := l.row(i)
 		var c rowCost
 		for u := range k * k {
-			cu, cd := tr.walk(lv[u*q:(u+1)*q], o.unitSeq(i, o.Scope.unit(k, u/k, u%k)), up, down)
+			cu, cd, _ := tr.walk(0, lv[u*q:(u+1)*q], o.unitSeq(i, o.Scope.unit(k, u/k, u%k)), up, down)
 			c.up += cu
 			c.down += cd
 			c.maxCell = max(c.maxCell, cu+cd)
@@ -90,10 +90,11 @@ func abs(x int) int {
 	return x
 }
 
-// walk programs one cell with seq[perm[0]], seq[perm[1]], ... from level 0
-// and returns its level steps up and down over both arrays. It raises
-// stepUp[t] and stepDown[t] to the cell's move at step t.
-func (tr *transitions) walk(seq []int16, perm []uint16, stepUp, stepDown []int32) (up, down int64) {
+// walk programs one cell holding level start with seq[perm[0]],
+// seq[perm[1]], ... and returns its level steps up and down over both
+// arrays and the level it ends at. It raises stepUp[t] and stepDown[t] to
+// the cell's move at step t.
+func (tr *transitions) walk(start int16, seq []int16, perm []uint16, stepUp, stepDown []int32) (up, down int64, end int16) {
 	stepUp, stepDown = stepUp[:len(perm)], stepDown[:len(perm)]
 	// A local copy: through tr the table would be reloaded after every
 	// store, as far as the compiler knows.
@@ -101,7 +102,8 @@ func (tr *transitions) walk(seq []int16, perm []uint16, stepUp, stepDown []int32
 	// row is the table offset of the previous level's row, plus max so
 	// that adding the new level (not level+max) indexes its column.
 	width, zero := tr.width, tr.max*tr.width+tr.max
-	row := zero
+	row := int(start)*width + zero
+	end = start
 	var sum uint64
 	for t, j := range perm {
 		v := int(seq[j])
@@ -113,7 +115,10 @@ func (tr *transitions) walk(seq []int16, perm []uint16, stepUp, stepDown []int32
 		stepUp[t] = max(stepUp[t], int32(uint32(e)))
 		stepDown[t] = max(stepDown[t], int32(e>>32))
 	}
-	return int64(uint32(sum)), int64(sum >> 32)
+	if len(perm) > 0 {
+		end = seq[perm[len(perm)-1]]
+	}
+	return int64(uint32(sum)), int64(sum >> 32), end
 }
 
 // abs32 returns |x| without a branch.

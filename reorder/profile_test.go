@@ -68,3 +68,56 @@ func FuzzParseProfile(f *testing.F) {
 		}
 	})
 }
+
+func TestPresets(t *testing.T) {
+	want := map[string]float64{"reference": 1e8, "gst": 3800, "gsst": 67000, "gsse": 5e5, "sb2se3": 1.4e8}
+	presets := Presets()
+	if len(presets) != len(want) {
+		t.Fatalf("%d presets, want %d", len(presets), len(want))
+	}
+	for _, p := range presets {
+		if err := p.Validate(); err != nil {
+			t.Errorf("preset %s: %v", p.Name, err)
+		}
+		if p.Source == "" {
+			t.Errorf("preset %s has no source", p.Name)
+		}
+		if p.Endurance != want[p.Name] {
+			t.Errorf("preset %s: endurance %g, want %g", p.Name, p.Endurance, want[p.Name])
+		}
+		got, err := LookupDevice(p.Name)
+		if err != nil || got != p.Profile {
+			t.Errorf("LookupDevice(%q) = %+v, %v; want %+v", p.Name, got, err, p.Profile)
+		}
+	}
+}
+
+func TestLookupDevice(t *testing.T) {
+	dir := t.TempDir()
+	named := filepath.Join(dir, "cell.json")
+	os.WriteFile(named, []byte(`{"name": "lab-gst", "t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 5}`), 0o644)
+	plain := filepath.Join(dir, "plain.json")
+	os.WriteFile(plain, []byte(`{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4, "endurance": 5}`), 0o644)
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"t_up_us": 1, "t_down_us": 2, "e_up": 3, "e_down": 4}`), 0o644)
+	tests := []struct {
+		spec, name, err string
+	}{
+		{spec: named, name: "lab-gst"},
+		{spec: plain, name: plain},
+		{spec: bad, err: `missing field "endurance"`},
+		{spec: "gts", err: `device "gts": not a preset (reference, gst, gsst, gsse, sb2se3) nor a JSON profile file`},
+		{spec: filepath.Join(dir, "absent.json"), err: "absent.json"},
+	}
+	for _, tt := range tests {
+		p, err := LookupDevice(tt.spec)
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("%s: %v", tt.spec, err)
+		case tt.err == "" && p.Name != tt.name:
+			t.Errorf("%s: name %q, want %q", tt.spec, p.Name, tt.name)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)):
+			t.Errorf("%s: error %v, want one containing %q", tt.spec, err, tt.err)
+		}
+	}
+}

@@ -67,7 +67,7 @@ func TestReferenceNumbers(t *testing.T) {
 	if err := json.Unmarshal(data, &ref); err != nil {
 		t.Fatalf("testdata/reference_numbers.json: %v", err)
 	}
-	ref.Profile.Endurance = DefaultProfile().Endurance
+	ref.Profile.Name, ref.Profile.Endurance = DefaultProfile().Name, DefaultProfile().Endurance
 	if ref.Profile != DefaultProfile() {
 		t.Fatalf("reference profile %+v, DefaultProfile %+v", ref.Profile, DefaultProfile())
 	}

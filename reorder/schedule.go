@@ -15,8 +15,9 @@ import (
 // ScheduleMagic starts every schedule file.
 const ScheduleMagic = "ELSCHED\x00"
 
-// ScheduleVersion is the version of the schedule layout.
-const ScheduleVersion = 1
+// ScheduleVersion is the version of the schedule layout: 2 added the
+// optional whole-chip plan. Readers accept every version up to it.
+const ScheduleVersion = 2
 
 // maxHeader bounds the JSON header a reader accepts, so a corrupt length
 // cannot make it allocate gigabytes.
@@ -34,9 +35,17 @@ const maxHeader = 64 << 20
 //
 // and the core's outputs are accumulated over the steps. The weight a level
 // stands for is sign(c) * alpha * (beta^(L-1-|c|) - ref) / (1 - ref).
+//
+// Without a chip plan every layer has its own cores, one per block row,
+// as above. With one (Chip), the chip has Chip.Cores physical cores and
+// runs Chip.Jobs in order: job n programs block row Jobs[n].BlockRow of
+// layer Jobs[n].Layer onto core Jobs[n].Core as above, with row a of the
+// block on the core's row (a + RowShift) mod K; cells keep their levels
+// between jobs and between inferences.
 type Schedule struct {
 	Header ScheduleHeader
 	Layers []ScheduleLayer
+	Chip   *ChipPlan
 }
 
 // ScheduleLayer is one layer's part of a schedule.
@@ -59,6 +68,12 @@ type ScheduleHeader struct {
 	// Model is the SHA-256 of the ONNX file the schedule was made from.
 	Model  string              `json:"model_sha256"`
 	Layers []scheduleLayerJSON `json:"layers"`
+	Chip   *scheduleChipJSON   `json:"chip,omitempty"`
+}
+
+type scheduleChipJSON struct {
+	Cores int   `json:"cores"`
+	Jobs  []Job `json:"jobs"`
 }
 
 type scheduleLayerJSON struct {
@@ -97,6 +112,10 @@ func (s *Schedule) WriteTo(w io.Writer) (int64, error) {
 	h := s.Header
 	h.FormatVersion = ScheduleVersion
 	h.Layers = nil
+	h.Chip = nil
+	if s.Chip != nil {
+		h.Chip = &scheduleChipJSON{Cores: s.Chip.Cores, Jobs: s.Chip.Jobs}
+	}
 	var payload bytes.Buffer
 	for _, l := range s.Layers {
 		lv, o := l.Levels, l.Order
@@ -155,8 +174,8 @@ func ReadSchedule(r io.Reader) (*Schedule, error) {
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("schedule header: %w", err)
 	}
-	if h.FormatVersion != ScheduleVersion {
-		return nil, fmt.Errorf("schedule format version %d, this elight reads version %d", h.FormatVersion, ScheduleVersion)
+	if h.FormatVersion < 1 || h.FormatVersion > ScheduleVersion {
+		return nil, fmt.Errorf("schedule format version %d, this elight reads versions 1 to %d", h.FormatVersion, ScheduleVersion)
 	}
 	cfg := quantize.Config{Bits: h.Bits, PCMLoss: h.PCMLoss, PerRow: h.PerRowScale}
 	if err := cfg.Validate(); err != nil {
@@ -175,7 +194,26 @@ func ReadSchedule(r io.Reader) (*Schedule, error) {
 		}
 		s.Layers = append(s.Layers, *l)
 	}
+	if h.Chip != nil {
+		plan := ChipPlan{Cores: h.Chip.Cores, Jobs: h.Chip.Jobs}
+		if err := plan.Validate(s.inference()); err != nil {
+			return nil, fmt.Errorf("schedule chip plan: %w", err)
+		}
+		s.Chip = &plan
+		s.Header.Chip = nil
+	}
 	return s, nil
+}
+
+// inference returns the schedule's layers as an Inference whose layers
+// hold their grids only (no levels): enough to check a chip plan.
+func (s *Schedule) inference() Inference {
+	var inf Inference
+	for _, l := range s.Layers {
+		inf.Layers = append(inf.Layers, &Layer{Grid: l.Order.Grid})
+		inf.Orders = append(inf.Orders, l.Order)
+	}
+	return inf
 }
 
 func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Config, strategy Strategy, k int) (*ScheduleLayer, error) {

@@ -6,6 +6,7 @@ import (
 
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -55,6 +56,43 @@ func TestScheduleRoundTrip(t *testing.T) {
 	}
 }
 
+// chipSchedule is sampleSchedule on a levelled two-core chip.
+func chipSchedule(t testing.TB) *Schedule {
+	s := sampleSchedule(t)
+	var inf Inference
+	for _, l := range s.Layers {
+		inf.Layers = append(inf.Layers, mustPartition(t, l.Levels, s.Header.Block))
+		inf.Orders = append(inf.Orders, l.Order)
+	}
+	r, err := PlanChip(inf, 2, DefaultProfile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Chip = &r.LevelledPlan
+	return s
+}
+
+// TestScheduleChipRoundTrip: the chip plan reads back as written, and a
+// plan that runs a block row twice is refused.
+func TestScheduleChipRoundTrip(t *testing.T) {
+	want := chipSchedule(t)
+	data := encode(t, want)
+	got, err := ReadSchedule(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Chip == nil || got.Chip.Cores != 2 || !slices.Equal(got.Chip.Jobs, want.Chip.Jobs) {
+		t.Fatalf("chip plan %+v, want %+v", got.Chip, want.Chip)
+	}
+	if again := encode(t, got); !bytes.Equal(again, data) {
+		t.Error("a chip schedule read back writes other bytes")
+	}
+	want.Chip.Jobs[1] = want.Chip.Jobs[0]
+	if _, err := ReadSchedule(bytes.NewReader(encode(t, want))); err == nil || !strings.Contains(err.Error(), "runs twice") {
+		t.Errorf("plan with a repeated job: error %v, want one saying it runs twice", err)
+	}
+}
+
 // TestReadScheduleRejectsOversizedHeader: a header whose grid would need
 // far more memory than the file holds is an error, not a panic or a huge
 // allocation.
@@ -79,6 +117,7 @@ func TestReadScheduleRejectsOversizedHeader(t *testing.T) {
 // what is read writes back to a schedule that reads the same.
 func FuzzReadSchedule(f *testing.F) {
 	f.Add(encode(f, sampleSchedule(f)))
+	f.Add(encode(f, chipSchedule(f)))
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzReadSchedule", "*"))
 	if len(seeds) == 0 {
 		f.Add([]byte(ScheduleMagic))
@@ -92,8 +131,8 @@ func FuzzReadSchedule(f *testing.F) {
 		if err != nil {
 			t.Fatalf("a schedule read back does not read again: %v", err)
 		}
-		if len(again.Layers) != len(s.Layers) {
-			t.Fatal("layers lost in a round trip")
+		if len(again.Layers) != len(s.Layers) || (again.Chip == nil) != (s.Chip == nil) {
+			t.Fatal("layers or chip plan lost in a round trip")
 		}
 	})
 }

@@ -64,10 +64,15 @@ type Config struct {
 	ScaleHeadroom float64 `json:"scale_headroom"`
 	Finetune      bool    `json:"finetune"`
 	Device        Device  `json:"device_profile"`
+	// Cores is the chip's physical core count, 0 when every layer is
+	// accounted on cores of its own.
+	Cores int `json:"cores,omitempty"`
 }
 
-// Device is the device profile the energy and latency figures use.
+// Device is the device profile the energy, latency and lifetime figures
+// use.
 type Device struct {
+	Name      string  `json:"name,omitempty"` // preset or profile file
 	TUpUS     float64 `json:"t_up_us"`
 	TDownUS   float64 `json:"t_down_us"`
 	EUp       float64 `json:"e_up"`
@@ -75,30 +80,75 @@ type Device struct {
 	Endurance float64 `json:"endurance"`
 }
 
-// Layer is one photonic layer's accounting.
-type Layer struct {
-	Name          string               `json:"name"`   // ONNX node name
-	Op            string               `json:"op"`     // Conv, Gemm or MatMul
-	Weight        string               `json:"weight"` // initializer name
-	Rows          int                  `json:"rows"`   // the weight as the matrix the core computes
-	Cols          int                  `json:"cols"`
-	BlockRows     int                  `json:"block_rows"` // cores working in parallel
-	BlockCols     int                  `json:"block_cols"` // blocks each core is programmed with in turn
+// Figures are the costs of programming under each strategy.
+type Figures struct {
 	Writes        PerStrategy[int64]   `json:"writes"`
 	MaxCellWrites PerStrategy[int64]   `json:"max_cell_writes"`
 	Energy        PerStrategy[float64] `json:"energy"`
 	LatencyUS     PerStrategy[float64] `json:"latency_us"`
+	// Lifetime is how many inferences run before the most-written cell
+	// reaches the device's endurance: each inference programs every block
+	// once. It is 0 when no cell is written, so nothing wears.
+	Lifetime PerStrategy[float64] `json:"lifetime_inferences"`
+}
+
+// Set records strategy s's costs st; the lifetime divides the device's
+// endurance by the most-written cell.
+func (f *Figures) Set(s reorder.Strategy, st reorder.Stats, endurance float64) {
+	f.Writes.Set(s, st.Writes)
+	f.MaxCellWrites.Set(s, st.MaxCellWrites)
+	f.Energy.Set(s, st.Energy)
+	f.LatencyUS.Set(s, st.LatencyUS)
+	f.Lifetime.Set(s, Lifetime(st.MaxCellWrites, endurance))
+}
+
+// Lifetime is endurance / maxCellWrites, or 0 when no cell is written.
+func Lifetime(maxCellWrites int64, endurance float64) float64 {
+	if maxCellWrites == 0 {
+		return 0
+	}
+	return endurance / float64(maxCellWrites)
+}
+
+// Layer is one photonic layer's accounting: its cores, one per block row,
+// programmed from cleared cells (the paper's model).
+type Layer struct {
+	Name      string `json:"name"`   // ONNX node name
+	Op        string `json:"op"`     // Conv, Gemm or MatMul
+	Weight    string `json:"weight"` // initializer name
+	Rows      int    `json:"rows"`   // the weight as the matrix the core computes
+	Cols      int    `json:"cols"`
+	BlockRows int    `json:"block_rows"` // cores working in parallel
+	BlockCols int    `json:"block_cols"` // blocks each core is programmed with in turn
+	Figures
 	// ColumnLowerBound is the cell strategy's write count: no order shared
 	// by a column's cells can need fewer writes.
 	ColumnLowerBound int64 `json:"column_lower_bound"`
 }
 
-// Totals sum the layers; max cell writes is the largest of any layer.
-type Totals struct {
-	Writes        PerStrategy[int64]   `json:"writes"`
-	MaxCellWrites PerStrategy[int64]   `json:"max_cell_writes"`
-	Energy        PerStrategy[float64] `json:"energy"`
-	LatencyUS     PerStrategy[float64] `json:"latency_us"`
+// Totals sum the layers; max cell writes is the largest of any layer and
+// sets the lifetime.
+type Totals = Figures
+
+// Chip is the whole model on a chip of Cores physical cores (method,
+// section 7): every layer's block rows assigned to the cores, each cell
+// starting from what the block before left in it, one inference in steady
+// state.
+type Chip struct {
+	Cores int `json:"cores"`
+	// Naive runs block row i of every layer on core i mod Cores; Levelled
+	// is the wear-levelled assignment, never worse on the most-written
+	// cell.
+	Naive    Figures `json:"naive"`
+	Levelled Figures `json:"levelled"`
+	// FellBack lists the strategies whose levelling heuristic did worse
+	// than the naive layout, so that their levelled figures are the naive
+	// ones.
+	FellBack []reorder.Strategy `json:"fell_back,omitempty"`
+	// CellWrites holds, for each physical core, the writes per inference
+	// of its K x K cells, row-major, under the report's strategy and the
+	// levelled plan: the schedule's.
+	CellWrites [][]int64 `json:"cell_writes"`
 }
 
 // Accuracy is top-1 accuracy measured on held-out data, when the run had it.
@@ -190,10 +240,12 @@ type Report struct {
 	Totals        Totals           `json:"totals"`
 	Accuracy      *Accuracy        `json:"accuracy,omitempty"`
 	Finetune      *Finetune        `json:"finetune,omitempty"`
+	Chip          *Chip            `json:"chip,omitempty"`
 	Notes         []string         `json:"notes,omitempty"`
 }
 
-// Sum recomputes Totals from Layers.
+// Sum recomputes Totals from Layers; lifetimes use the report's device
+// endurance.
 func (r *Report) Sum() {
 	var t Totals
 	for _, l := range r.Layers {
@@ -203,6 +255,9 @@ func (r *Report) Sum() {
 			add(&t.Energy, &l.Energy, s, func(a, b float64) float64 { return a + b })
 			add(&t.LatencyUS, &l.LatencyUS, s, func(a, b float64) float64 { return a + b })
 		}
+	}
+	for _, s := range reorder.Strategies() {
+		t.Lifetime.Set(s, Lifetime(t.MaxCellWrites.Get(s), r.Config.Device.Endurance))
 	}
 	r.Totals = t
 }

@@ -3,7 +3,10 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
+
+	"github.com/elight-photonic/elight/reorder"
 )
 
 // WriteTable prints the report as a table: per layer the writes of every
@@ -16,27 +19,31 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if r.Config.ScaleHeadroom > 1 {
 		scale += fmt.Sprintf(", alpha = %g x max|w|", r.Config.ScaleHeadroom)
 	}
-	fmt.Fprintf(w, "%s: %d-bit PCM levels (loss %g), %d x %d cores, %s\n",
-		r.Model, r.Config.Bits, r.Config.PCMLoss, r.Config.Block, r.Config.Block, scale)
+	device := r.Config.Device
+	name := device.Name
+	if name == "" {
+		name = "profile"
+	}
+	fmt.Fprintf(w, "%s: %d-bit PCM levels (loss %g), %d x %d cores, %s; device %s (endurance %g writes a cell)\n",
+		r.Model, r.Config.Bits, r.Config.PCMLoss, r.Config.Block, r.Config.Block, scale, name, device.Endurance)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "layer\tmatrix\tcores x steps\twrites none\tsort\tcell\tcolumn\tblock\tmax cell (%s)\tenergy (%s)\tlatency ms (%s)\t\n",
-		r.Strategy, r.Strategy, r.Strategy)
+	fmt.Fprintf(tw, "layer\tmatrix\tcores x steps\twrites none\tsort\tcell\tcolumn\tblock\tmax cell (%s)\tenergy (%s)\tlatency ms (%s)\tlifetime (%s)\t\n",
+		r.Strategy, r.Strategy, r.Strategy, r.Strategy)
 	for i := range r.Layers {
 		l := &r.Layers[i]
-		maxCell := l.MaxCellWrites.Get(r.Strategy)
-		energy := l.Energy.Get(r.Strategy)
-		latency := l.LatencyUS.Get(r.Strategy)
-		fmt.Fprintf(tw, "%s\t%d x %d\t%d x %d\t%s\t%d\t%.4g\t%.4g\t\n", l.Name, l.Rows, l.Cols, l.BlockRows, l.BlockCols,
-			writesColumns(&l.Writes), maxCell, energy, latency/1000)
+		fmt.Fprintf(tw, "%s\t%d x %d\t%d x %d\t%s\t%s\t\n", l.Name, l.Rows, l.Cols, l.BlockRows, l.BlockCols,
+			writesColumns(&l.Writes), r.costColumns(&l.Figures))
 	}
-	t := &r.Totals
-	maxCell := t.MaxCellWrites.Get(r.Strategy)
-	energy := t.Energy.Get(r.Strategy)
-	latency := t.LatencyUS.Get(r.Strategy)
-	fmt.Fprintf(tw, "total\t\t\t%s\t%d\t%.4g\t%.4g\t\n", writesColumns(&t.Writes), maxCell, energy, latency/1000)
+	fmt.Fprintf(tw, "total\t\t\t%s\t%s\t\n", writesColumns(&r.Totals.Writes), r.costColumns(&r.Totals))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if c := r.Chip; c != nil {
+		if err := r.writeChipTable(w, c); err != nil {
+			return err
+		}
+	}
+	t := &r.Totals
 	chosen := t.Writes.Get(r.Strategy)
 	fmt.Fprintf(w, "strategy %s: %d writes, %s fewer than programming in the original order\n",
 		r.Strategy, chosen, ratio(t.Writes.None, chosen))
@@ -68,6 +75,39 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
 	return nil
+}
+
+// costColumns formats the report strategy's most-written cell, energy,
+// latency and lifetime.
+func (r *Report) costColumns(f *Figures) string {
+	s := r.Strategy
+	return fmt.Sprintf("%d\t%.4g\t%.4g\t%s", f.MaxCellWrites.Get(s), f.Energy.Get(s), f.LatencyUS.Get(s)/1000, lifetime(f.Lifetime.Get(s)))
+}
+
+// writeChipTable prints the chip's figures per strategy, naive and
+// wear-levelled.
+func (r *Report) writeChipTable(w io.Writer, c *Chip) error {
+	fmt.Fprintf(w, "on a chip of %d cores, one inference in steady state (the schedule holds the levelled %s plan):\n", c.Cores, r.Strategy)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "strategy\twrites naive\tlevelled\tmax cell naive\tlevelled\tlifetime naive\tlevelled\tlatency ms levelled\t")
+	for _, s := range reorder.Strategies() {
+		note := ""
+		if slices.Contains(c.FellBack, s) {
+			note = " (naive kept)"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%s\t%s\t%.4g\t%s\n", s, c.Naive.Writes.Get(s), c.Levelled.Writes.Get(s),
+			c.Naive.MaxCellWrites.Get(s), c.Levelled.MaxCellWrites.Get(s), lifetime(c.Naive.Lifetime.Get(s)), lifetime(c.Levelled.Lifetime.Get(s)),
+			c.Levelled.LatencyUS.Get(s)/1000, note)
+	}
+	return tw.Flush()
+}
+
+// lifetime formats a lifetime in inferences; 0 means nothing is written.
+func lifetime(inferences float64) string {
+	if inferences == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprintf("%.3g", inferences)
 }
 
 func writesColumns(p *PerStrategy[int64]) string {

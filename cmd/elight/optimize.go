@@ -27,6 +27,8 @@ type optimizeFlags struct {
 	headroom   float64
 	strategy   string
 	profile    string
+	device     string
+	cores      int
 	quiet      bool
 	tune       tuneFlags
 }
@@ -44,12 +46,14 @@ func optimizeCommand() *command {
 	fs.StringVar(&f.scale, "scale", "tensor", "quantization scale: tensor (one per weight tensor) or row (one per output row, applied electronically at the core's output)")
 	fs.Float64Var(&f.headroom, "scale-headroom", 1, "alpha = H x max|w| (H >= 1): above 1 the largest weights stay below the top level and every weight takes fewer levels, so fewer writes")
 	fs.StringVar(&f.strategy, "reorder", "cell", "programming order the schedule uses: none, sort, cell, column or block")
-	fs.StringVar(&f.profile, "device-profile", "", "JSON device profile (t_up_us, t_down_us, e_up, e_down, endurance); default: the reference's constants")
+	fs.StringVar(&f.device, "device", "reference", "PCM cell: a preset (reference, gst, gsst, gsse, sb2se3; sources in the README) or a JSON `profile` file (t_up_us, t_down_us, e_up, e_down, endurance)")
+	fs.StringVar(&f.profile, "device-profile", "", "JSON device profile `file`, as --device FILE.json")
+	fs.IntVar(&f.cores, "cores", 0, "lay the whole model out on a chip of `N` physical cores, wear-levelled, and schedule that (0: every layer has cores of its own, as in the paper)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on success")
 	f.tune.register(fs)
 	c := &command{
 		name:  "optimize",
-		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [--max-drop 0.5] [--budget 30m] [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--scale-headroom 1] [--reorder cell] [--device-profile P.json]",
+		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [--max-drop 0.5] [--budget 30m] [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--scale-headroom 1] [--reorder cell] [--device NAME|P.json] [--cores N]",
 		short: "quantize to PCM levels, reorder programming, and write model, schedule and report",
 		long: `
 Optimize prepares MODEL.onnx for photonic tensor cores. It folds
@@ -57,7 +61,16 @@ BatchNormalization into the preceding Conv/Gemm, log-quantizes every photonic
 layer's weights to PCM transmission levels, cuts each layer into K x K blocks,
 and counts the PCM writes, the most-written cell, the programming energy and
 latency of five programming orders (none, sort, cell, column, block; see the
-README), all of them for every layer.
+README), all of them for every layer, and how many inferences the
+--device's cells endure: each inference reprograms every block.
+
+With --cores N the model runs on a chip of N physical cores: every layer's
+block rows are assigned to cores and programmed one after another, a cell
+keeping its level from block to block, layer to layer and inference to
+inference. optimize assigns them naively (block row i on core i mod N) and
+wear-levelled (heaviest block rows first, each to the core and row rotation
+that leave its most-written cell least written; never worse than naive),
+reports both, and schedules the levelled plan.
 
 It writes three files, all or none:
   OUT.onnx    the same graph with BatchNorm folded and each photonic weight
@@ -110,7 +123,8 @@ segment with diff_weight, validation_top1, writes and met; --quiet:
 nothing). Ctrl-C stops the run and writes nothing.`,
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
-			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --max-drop 0.5 --budget 30m",
+			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --max-drop 0.5 --budget 30m\n" +
+			"\telight optimize testdata/resnet/resnet_bnfold_op13.onnx -o resnet_q.onnx --no-finetune --device gst --cores 8",
 		flags: fs,
 	}
 	c.run = func(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -159,12 +173,20 @@ func (f *optimizeFlags) validate(model string) (elight.Hardware, error) {
 	if c.Strategy, err = reorder.ParseStrategy(f.strategy); err != nil {
 		return c, usageError("--reorder: %v", err)
 	}
-	c.Profile = reorder.DefaultProfile()
-	if f.profile != "" {
-		if c.Profile, err = reorder.LoadProfile(f.profile); err != nil {
-			return c, fmt.Errorf("--device-profile: %w", err)
-		}
+	device, flag := f.device, "--device"
+	if f.profile != "" && f.device != "reference" {
+		return c, usageError("--device %s and --device-profile %s: give one", f.device, f.profile)
 	}
+	if f.profile != "" {
+		device, flag = f.profile, "--device-profile"
+	}
+	if c.Profile, err = reorder.LookupDevice(device); err != nil {
+		return c, usageError("%s: %v", flag, err)
+	}
+	if f.cores < 0 || f.cores > reorder.MaxCores {
+		return c, usageError("--cores %d: want 1 to %d physical cores, or 0 for cores of each layer's own", f.cores, reorder.MaxCores)
+	}
+	c.Cores = f.cores
 	outputs := map[string]string{}
 	for _, out := range [][2]string{{"--output", f.output}, {"--schedule", f.schedule}, {"--report", f.report}} {
 		flag, path := out[0], out[1]

@@ -39,6 +39,55 @@ func TestOptimizeVerifiesForEveryStrategy(t *testing.T) {
 	}
 }
 
+// TestOptimizeChipVerifies lays each test model out on chips of 1, 8 and
+// 64 cores, verifies the schedule (which replays the chip), checks that the
+// levelled plan is no worse than the naive one on the most-written cell
+// and that the lifetime is the preset's endurance over it, and that the
+// outputs are the same bytes on a second run.
+func TestOptimizeChipVerifies(t *testing.T) {
+	for _, model := range optimizeModels {
+		for _, cores := range []string{"1", "8", "64"} {
+			t.Run(filepath.Base(model)+"/"+cores, func(t *testing.T) {
+				var first []byte
+				for run := range 2 {
+					out := filepath.Join(t.TempDir(), "q.onnx")
+					code, _, stderr := runElight(t, "optimize", model, "-o", out, "--no-finetune", "--device", "gsse", "--cores", cores, "-q")
+					if code != 0 {
+						t.Fatalf("optimize: exit %d: %s", code, stderr)
+					}
+					base := strings.TrimSuffix(out, ".onnx")
+					code, stdout, stderr := runElight(t, "verify", out, base+".sched", "--report", base+".report.json")
+					if code != 0 || !strings.Contains(stdout, "chip of "+cores+" cores") {
+						t.Fatalf("verify: exit %d: %s%s", code, stdout, stderr)
+					}
+					rep, err := report.Read(base + ".report.json")
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, s := range reorder.Strategies() {
+						naive, levelled := rep.Chip.Naive.MaxCellWrites.Get(s), rep.Chip.Levelled.MaxCellWrites.Get(s)
+						if levelled > naive {
+							t.Errorf("%s: levelled most-written cell %d > naive %d", s, levelled, naive)
+						}
+						if want := report.Lifetime(levelled, 5e5); rep.Chip.Levelled.Lifetime.Get(s) != want {
+							t.Errorf("%s: lifetime %g, want %g", s, rep.Chip.Levelled.Lifetime.Get(s), want)
+						}
+					}
+					sched, err := os.ReadFile(base + ".sched")
+					if err != nil {
+						t.Fatal(err)
+					}
+					if run == 0 {
+						first = sched
+					} else if !bytes.Equal(sched, first) {
+						t.Error("the chip schedule differs between two runs")
+					}
+				}
+			})
+		}
+	}
+}
+
 // TestOptimizeScaleHeadroom: a scale above max|w| reaches the schedule and
 // the report, the replay still reproduces the model's weights, and every
 // weight sits lower, so each order needs fewer writes.
@@ -179,6 +228,9 @@ func TestOptimizeRejectsBadFlags(t *testing.T) {
 		{"headroom below 1", []string{"--scale-headroom", "0.5"}, "--scale-headroom"},
 		{"profile missing field", []string{"--device-profile", missing}, "e_down"},
 		{"profile negative field", []string{"--device-profile", negative}, "t_down_us"},
+		{"unknown device", []string{"--device", "gts"}, "--device: device \"gts\": not a preset"},
+		{"device and profile", []string{"--device", "gst", "--device-profile", negative}, "give one"},
+		{"negative cores", []string{"--cores", "-1"}, "--cores -1"},
 		{"no finetune flag", []string{"--no-finetune=false"}, "--no-finetune"},
 	}
 	for _, c := range cases {

@@ -66,17 +66,21 @@ func runVerify(args []string, f verifyFlags, stdout io.Writer) error {
 			return err
 		}
 	}
-	layers, total, err := elight.Verify(m, schedule, rep)
+	v, err := elight.Verify(m, schedule, rep)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", modelPath, schedPath, err)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(tw, "layer\tweights\tproducts\twrites (%s)\tmax cell\t\n", m.Metadata()["elight.strategy"])
-	for _, l := range layers {
+	for _, l := range v.Layers {
 		fmt.Fprintf(tw, "%s\tequal\tequal\t%d\t%d\t\n", l.Name, l.Writes, l.MaxCellWrites)
 	}
-	fmt.Fprintf(tw, "total\t\t\t%d\t%d\t\n", total.Writes, total.MaxCellWrites)
+	fmt.Fprintf(tw, "total\t\t\t%d\t%d\t\n", v.Total.Writes, v.Total.MaxCellWrites)
 	tw.Flush()
-	fmt.Fprintf(stdout, "ok: %d layers replayed; products, levels and writes match\n", len(layers))
+	if c := v.Chip; c != nil {
+		fmt.Fprintf(stdout, "chip of %d cores, two inferences replayed: products equal; the second writes %d, most-written cell %d, as recorded\n",
+			len(c.CellWrites)/(c.K*c.K), c.Writes, c.MaxCellWrites)
+	}
+	fmt.Fprintf(stdout, "ok: %d layers replayed; products, levels and writes match\n", len(v.Layers))
 	return nil
 }
