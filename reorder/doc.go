@@ -1,7 +1,8 @@
 // Package reorder partitions photonic layers into core-sized blocks, counts
 // the PCM writes of programming them, and finds programming orders that
 // need fewer writes (ELight, Zhu et al., ASP-DAC 2022; sections 1, 3 and 4
-// of the README's method state it).
+// of the README's method state it), and lays a whole model out on a chip
+// of fewer physical cores, wear-levelled (section 7).
 //
 // # Blocks
 //
@@ -45,6 +46,13 @@
 //   - Column: one order per core column, for cores that broadcast an input
 //     down a column; a shortest Hamiltonian path per column.
 //   - Block: one order per core, whole blocks; works on any core.
+//
+// # The chip
+//
+// PlanChip assigns every layer's block rows to a chip's physical cores,
+// naively and wear-levelled, and AccountChip counts one inference in
+// steady state: cells keep their levels from block to block, layer to
+// layer and inference to inference. ReplayChip checks both independently.
 //
 // Column and Block are shortest-path problems under the L1 distance of
 // levels, solved by bounded heuristics (nearest neighbour, 2-opt, Or-opt)
