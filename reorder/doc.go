@@ -47,15 +47,15 @@
 //     down a column; a shortest Hamiltonian path per column.
 //   - Block: one order per core, whole blocks; works on any core.
 //
+// Column and Block are shortest-path problems under the L1 distance of
+// levels, solved by bounded heuristics (nearest neighbour, 2-opt, Or-opt)
+// on chunks of at most 128 blocks, and never worse than None. Plans are
+// deterministic.
+//
 // # The chip
 //
 // PlanChip assigns every layer's block rows to a chip's physical cores,
 // naively and wear-levelled, and AccountChip counts one inference in
 // steady state: cells keep their levels from block to block, layer to
 // layer and inference to inference. ReplayChip checks both independently.
-//
-// Column and Block are shortest-path problems under the L1 distance of
-// levels, solved by bounded heuristics (nearest neighbour, 2-opt, Or-opt)
-// on chunks of at most 128 blocks, and never worse than None. Plans are
-// deterministic.
 package reorder
