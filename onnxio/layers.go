@@ -3,18 +3,25 @@ package onnxio
 // Layer is a node whose weight initializer is programmed onto photonic
 // tensor cores: a Conv, or a Gemm or MatMul with a constant weight operand.
 // The core computes y = M x with M of shape [Rows, Cols]: a Conv weight
-// [O, I, kh, kw] becomes M = W.reshape(O, I*kh*kw) (PyTorch's im2col order);
-// a Gemm/MatMul weight becomes M of shape [out, in], transposed when the
-// node stores it as [in, out].
+// [O, I/G, kh, kw] becomes M = W.reshape(O, I/G*kh*kw) (PyTorch's im2col
+// order); a Gemm/MatMul weight becomes M of shape [out, in], transposed
+// when the node stores it as [in, out].
+//
+// A grouped Conv (G = Groups > 1; depthwise when I/G = 1) keeps that dense
+// matrix: row r belongs to group r/(O/G) and multiplies the im2col columns
+// of input channels g*I/G to (g+1)*I/G - 1. A core holding rows of several
+// groups is programmed once and fed each group's input in turn, reading
+// that group's rows: the writes are those of M, and the block-diagonal
+// zeros of the equivalent ungrouped matrix are never programmed.
 type Layer struct {
 	Node       *Node
 	Weight     string // initializer name
 	Rows, Cols int
 	Transposed bool // the initializer is stored [in, out]; M is its transpose
+	Groups     int  // a Conv's group attribute; 1 for every other layer
 }
 
-// PhotonicLayers returns the graph's photonic layers in node order. A Conv
-// with group != 1 is not one: elight cannot map it (Build says so).
+// PhotonicLayers returns the graph's photonic layers in node order.
 func (g *Graph) PhotonicLayers() []Layer {
 	var layers []Layer
 	for _, n := range g.Nodes {
@@ -25,9 +32,9 @@ func (g *Graph) PhotonicLayers() []Layer {
 	return layers
 }
 
-// PhotonicLayer returns n as a photonic layer, if it is one: a Conv (group
-// 1), Gemm or MatMul whose second input is a float initializer that reads
-// as a matrix (a Conv's [O, I, kh, kw], a Gemm's or MatMul's 2-D weight).
+// PhotonicLayer returns n as a photonic layer, if it is one: a Conv, Gemm
+// or MatMul whose second input is a float initializer that reads as a
+// matrix (a Conv's [O, I/G, kh, kw], a Gemm's or MatMul's 2-D weight).
 // This is the one definition every package uses.
 func (g *Graph) PhotonicLayer(n *Node) (Layer, bool) {
 	weightInput := 1
@@ -38,10 +45,11 @@ func (g *Graph) PhotonicLayer(n *Node) (Layer, bool) {
 	if !ok || w.DataType != Float {
 		return Layer{}, false
 	}
-	l := Layer{Node: n, Weight: n.Inputs[weightInput]}
+	l := Layer{Node: n, Weight: n.Inputs[weightInput], Groups: 1}
 	switch n.OpType {
 	case "Conv":
-		if len(w.Dims) < 3 || n.AttrInt("group", 1) != 1 {
+		l.Groups = int(n.AttrInt("group", 1))
+		if len(w.Dims) < 3 || l.Groups < 1 || w.Dims[0]%int64(l.Groups) != 0 {
 			return Layer{}, false
 		}
 		l.Rows = int(w.Dims[0])

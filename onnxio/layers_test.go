@@ -16,22 +16,26 @@ func TestPhotonicLayersMatrix(t *testing.T) {
 			{Name: "gemm", OpType: "Gemm", Inputs: []string{"x", "w"}, Attrs: map[string]Attribute{"transB": {Type: AttrInt, Int: 1}}},
 			{Name: "matmul", OpType: "MatMul", Inputs: []string{"x", "v"}},
 			{Name: "conv", OpType: "Conv", Inputs: []string{"x", "c"}},
-			{Name: "depthwise", OpType: "Conv", Inputs: []string{"x", "c"}, Attrs: map[string]Attribute{"group": {Type: AttrInt, Int: 2}}},
+			{Name: "grouped", OpType: "Conv", Inputs: []string{"x", "c"}, Attrs: map[string]Attribute{"group": {Type: AttrInt, Int: 2}}},
+			{Name: "group3", OpType: "Conv", Inputs: []string{"x", "c"}, Attrs: map[string]Attribute{"group": {Type: AttrInt, Int: 3}}},
 			{Name: "relu", OpType: "Relu", Inputs: []string{"x"}},
 		},
 		Initializers: map[string]*Tensor{"w": w, "v": v, "c": c},
 	}
 	layers := g.PhotonicLayers()
+	// A grouped Conv keeps the dense [O, I/G*kh*kw] matrix; group 3 does
+	// not divide the 4 filters, so that node is not a layer.
 	want := []struct {
 		name       string
 		rows, cols int
-	}{{"gemm", 2, 3}, {"matmul", 2, 3}, {"conv", 4, 18}}
+		groups     int
+	}{{"gemm", 2, 3, 1}, {"matmul", 2, 3, 1}, {"conv", 4, 18, 1}, {"grouped", 4, 18, 2}}
 	if len(layers) != len(want) {
 		t.Fatalf("%d layers, want %d", len(layers), len(want))
 	}
 	for i, l := range layers {
-		if l.Node.Name != want[i].name || l.Rows != want[i].rows || l.Cols != want[i].cols {
-			t.Errorf("layer %d: %s [%d, %d], want %s [%d, %d]", i, l.Node.Name, l.Rows, l.Cols, want[i].name, want[i].rows, want[i].cols)
+		if l.Node.Name != want[i].name || l.Rows != want[i].rows || l.Cols != want[i].cols || l.Groups != want[i].groups {
+			t.Errorf("layer %d: %s [%d, %d] group %d, want %s [%d, %d] group %d", i, l.Node.Name, l.Rows, l.Cols, l.Groups, want[i].name, want[i].rows, want[i].cols, want[i].groups)
 		}
 	}
 	matrix := []float32{1, 2, 3, 4, 5, 6}

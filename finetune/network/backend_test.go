@@ -81,6 +81,24 @@ func TestONNXBackendNodeTests(t *testing.T) {
 	t.Logf("%d ONNX backend cases ran", ran)
 }
 
+// pytorchConvertedTests holds ONNX's tests converted from PyTorch modules;
+// its Conv2d cases cover grouped and depthwise convolution, and its
+// Sigmoid the gate of squeeze-excitation blocks.
+const pytorchConvertedTests = "/usr/share/libonnx-testdata/data/pytorch-converted"
+
+// TestPyTorchConvertedConvTests runs every 2-D convolution case (plain,
+// grouped, depthwise, with a channel multiplier, dilated, strided, padded,
+// without bias) and Sigmoid.
+func TestPyTorchConvertedConvTests(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(pytorchConvertedTests, "test_Conv2d*"))
+	if err != nil || len(dirs) < 10 {
+		t.Fatalf("%d Conv2d cases under %s (%v): install Debian's libonnx-testdata", len(dirs), pytorchConvertedTests, err)
+	}
+	for _, dir := range append(dirs, filepath.Join(pytorchConvertedTests, "test_Sigmoid")) {
+		t.Run(strings.TrimPrefix(filepath.Base(dir), "test_"), func(t *testing.T) { runBackendCase(t, dir) })
+	}
+}
+
 func isBackendCase(name string) bool {
 	rest := strings.TrimPrefix(name, "test_")
 	if strings.HasSuffix(rest, "_expanded") {

@@ -97,6 +97,10 @@ func gradCases() []gradCase {
 			map[string]onnxio.Attribute{"pads": attrInts(2, 2, 2, 2), "dilations": attrInts(2, 2)}),
 		conv("ConvPadRightOnly", []int{2, 2, 5, 8}, []int{3, 2, 3, 3}, true, map[string]onnxio.Attribute{"pads": attrInts(0, 0, 2, 2)}),
 		conv("ConvPointwise", []int{3, 4, 3, 3}, []int{2, 4, 1, 1}, true, nil),
+		// group 2: filters 0-1 see channels 0-1, filters 2-3 channels 2-3
+		conv("ConvGrouped", []int{2, 4, 5, 5}, []int{4, 2, 3, 3}, true, map[string]onnxio.Attribute{"pads": attrInts(1, 1, 1, 1), "group": attrInt(2)}),
+		// depthwise with a channel multiplier of 2
+		conv("ConvDepthwise", []int{2, 3, 4, 4}, []int{6, 1, 3, 3}, false, map[string]onnxio.Attribute{"group": attrInt(3), "strides": attrInts(2, 2)}),
 		conv("ConvPointwiseWide", []int{2, 2, 16, 16}, []int{3, 2, 1, 1}, false, nil),
 		conv("ConvImagesGrouped", []int{5, 3, 2, 2}, []int{4, 3, 2, 2}, true,
 			map[string]onnxio.Attribute{"auto_pad": attrString("SAME_UPPER")}),

@@ -31,11 +31,12 @@ func buildConv(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	if len(xShape) != 4 || len(wShape) != 4 {
 		return nil, fmt.Errorf("only 2-D convolution is supported (input %v, weight %v)", xShape, wShape)
 	}
-	if group := n.AttrInt("group", 1); group != 1 {
-		return nil, fmt.Errorf("group=%d: elight maps only group=1 convolutions onto photonic cores (depthwise and grouped convolutions are not supported)", group)
+	groups := int(n.AttrInt("group", 1))
+	if groups < 1 || xShape[1]%groups != 0 || wShape[0]%groups != 0 {
+		return nil, fmt.Errorf("group=%d does not divide the %d input and %d output channels", groups, xShape[1], wShape[0])
 	}
-	if wShape[1] != xShape[1] {
-		return nil, fmt.Errorf("weight %v expects %d input channels, input %v has %d", wShape, wShape[1], xShape, xShape[1])
+	if wShape[1]*groups != xShape[1] {
+		return nil, fmt.Errorf("weight %v with group=%d expects %d input channels, input %v has %d", wShape, groups, wShape[1]*groups, xShape, xShape[1])
 	}
 	kernel := wShape[2:]
 	if ks := n.AttrInts("kernel_shape", nil); ks != nil && (len(ks) != 2 || int(ks[0]) != kernel[0] || int(ks[1]) != kernel[1]) {
@@ -65,15 +66,75 @@ func buildConv(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 			return nil, err
 		}
 	}
-	cv := newConvolution(xShape, wShape, win)
 	// a Relu that alone reads the output is applied in the same pass
-	cv.relu = b.fuse(n, 0, "Relu")
-	y, err := convNode(cv, x, w, bias)
+	relu := b.fuse(n, 0, "Relu")
+	var y *G.Node
+	if groups == 1 {
+		cv := newConvolution(xShape, wShape, win)
+		cv.relu = relu
+		y, err = convNode(cv, x, w, bias)
+	} else {
+		y, err = groupedConv(x, w, bias, xShape, wShape, win, groups, relu)
+	}
 	if err != nil {
 		return nil, err
 	}
 	outShape := []int{xShape[0], wShape[0], win.out[0], win.out[1]}
 	return []*value{{shape: outShape, node: y}}, nil
+}
+
+// groupedConv computes a Conv of group > 1 (grouped, or depthwise when
+// every group has one input channel) as one convolution per group over
+// its slice of the input channels and of the filters, the outputs
+// concatenated along the channel axis.
+func groupedConv(x, w, bias *G.Node, xShape, wShape []int, win *window, groups int, relu bool) (*G.Node, error) {
+	inC, outC := xShape[1]/groups, wShape[0]/groups
+	pixels := xShape[2] * xShape[3]
+	filter := wShape[1] * wShape[2] * wShape[3]
+	outs := make(G.Nodes, groups)
+	for g := range groups {
+		xg, err := sliceAxis(x, xShape[0], xShape[1], pixels, g*inC, (g+1)*inC, []int{xShape[0], inC, xShape[2], xShape[3]})
+		if err != nil {
+			return nil, err
+		}
+		wg, err := sliceAxis(w, 1, wShape[0], filter, g*outC, (g+1)*outC, []int{outC, wShape[1], wShape[2], wShape[3]})
+		if err != nil {
+			return nil, err
+		}
+		var bg *G.Node
+		if bias != nil {
+			if bg, err = sliceAxis(bias, 1, wShape[0], 1, g*outC, (g+1)*outC, []int{outC}); err != nil {
+				return nil, err
+			}
+		}
+		cv := newConvolution([]int{xShape[0], inC, xShape[2], xShape[3]}, []int{outC, wShape[1], wShape[2], wShape[3]}, win)
+		cv.relu = relu
+		if outs[g], err = convNode(cv, xg, wg, bg); err != nil {
+			return nil, err
+		}
+	}
+	return G.Concat(1, outs...)
+}
+
+// sliceAxis returns x, viewed as [outer, n, inner], restricted to [lo, hi)
+// on its middle axis, with the given shape. Its gradient scatters back
+// into the slice and is zero elsewhere.
+func sliceAxis(x *G.Node, outer, n, inner, lo, hi int, shape []int) (*G.Node, error) {
+	width := hi - lo
+	name := fmt.Sprintf("Slice(%d:%d of %d)", lo, hi, n)
+	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+		dx, err := applyKernel(name+"Grad", inputs[0].Shape(), func(out []float32, in [][]float32) {
+			for o := range outer {
+				copy(out[(o*n+lo)*inner:(o*n+hi)*inner], in[0][o*width*inner:(o+1)*width*inner])
+			}
+		}, nil, grad)
+		return G.Nodes{dx}, err
+	}
+	return applyKernel(name, runtimeShape(shape), func(out []float32, in [][]float32) {
+		for o := range outer {
+			copy(out[o*width*inner:(o+1)*width*inner], in[0][(o*n+lo)*inner:(o*n+hi)*inner])
+		}
+	}, backward, x)
 }
 
 // addChannelBias adds b[c] to every element of channel c of x [N, C, ...].
