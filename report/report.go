@@ -16,8 +16,8 @@ import (
 	"github.com/elight-photonic/elight/reorder"
 )
 
-// FormatVersion is the version of the JSON layout; it changes only when a
-// field is renamed or removed.
+// FormatVersion is the version of the JSON layouts of the report and of
+// the diff document; it changes only when a field is renamed or removed.
 const FormatVersion = 1
 
 // PerStrategy holds one figure for each programming-order strategy.

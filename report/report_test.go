@@ -123,7 +123,7 @@ func TestCompareMatchesLayers(t *testing.T) {
 		t.Errorf("growth %.2f%%, want about %.2f%%", got, want)
 	}
 	var buf bytes.Buffer
-	if err := d.WriteTable(&buf); err != nil {
+	if err := d.WriteText(&buf); err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range []string{"renamed from conv2", "added", "removed", "total"} {
