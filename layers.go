@@ -77,6 +77,11 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 			Name: l.Node.Name, Op: l.Node.OpType, Weight: l.Weight, Rows: l.Rows, Cols: l.Cols,
 			BlockRows: part.BlockRows(), BlockCols: part.BlockCols(),
 		}
+		groups := 0 // omitted unless grouped
+		if l.Groups > 1 {
+			groups = l.Groups
+		}
+		rl.Groups = groups
 		for si, order := range reorder.PlanAll(part) {
 			st, err := reorder.Account(part, order, hw.Profile)
 			if err != nil {
@@ -91,7 +96,7 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 				rl.ColumnLowerBound = st.Writes
 			}
 			if order.Strategy == hw.Strategy {
-				sched.Layers = append(sched.Layers, reorder.ScheduleLayer{Name: l.Node.Name, Weight: l.Weight, Levels: lv, Order: order})
+				sched.Layers = append(sched.Layers, reorder.ScheduleLayer{Name: l.Node.Name, Weight: l.Weight, Groups: groups, Levels: lv, Order: order})
 			}
 		}
 		rep.Layers = append(rep.Layers, rl)

@@ -52,6 +52,9 @@ type Schedule struct {
 type ScheduleLayer struct {
 	Name   string // ONNX node name
 	Weight string // initializer name
+	// Groups is a grouped Conv's group count, 0 or 1 otherwise: row r
+	// then takes the input of group r / (Rows / Groups).
+	Groups int
 	Levels *quantize.Levels
 	Order  *Order
 }
@@ -83,6 +86,7 @@ type scheduleLayerJSON struct {
 	Cols      int       `json:"cols"`
 	BlockRows int       `json:"block_rows"`
 	BlockCols int       `json:"block_cols"`
+	Groups    int       `json:"groups,omitempty"`
 	Scope     string    `json:"scope"` // row, column or cell: who shares an order
 	Scales    []float64 `json:"scales"`
 	// Levels: int8 (int16 little-endian for 8 bits) signed levels, row-major
@@ -125,7 +129,7 @@ func (s *Schedule) WriteTo(w io.Writer) (int64, error) {
 		lj := scheduleLayerJSON{
 			Name: l.Name, Weight: l.Weight, Rows: lv.Rows, Cols: lv.Cols,
 			BlockRows: o.Grid.BlockRows(), BlockCols: o.Grid.BlockCols(),
-			Scope: o.Scope.String(), Scales: lv.Scale,
+			Scope: o.Scope.String(), Scales: lv.Scale, Groups: l.Groups,
 		}
 		lj.Levels.Offset = int64(payload.Len())
 		for _, c := range lv.Signed {
@@ -224,6 +228,9 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 	if g.BlockRows() != lj.BlockRows || g.BlockCols() != lj.BlockCols {
 		return nil, fmt.Errorf("block grid %d x %d, want %d x %d for [%d, %d] and block %d", lj.BlockRows, lj.BlockCols, g.BlockRows(), g.BlockCols(), lj.Rows, lj.Cols, k)
 	}
+	if lj.Groups < 0 || lj.Groups > 1 && lj.Rows%lj.Groups != 0 {
+		return nil, fmt.Errorf("%d groups do not divide %d rows", lj.Groups, lj.Rows)
+	}
 	if lj.Scope != strategy.Scope().String() {
 		return nil, fmt.Errorf("scope %q does not match strategy %s", lj.Scope, strategy)
 	}
@@ -274,7 +281,7 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	return &ScheduleLayer{Name: lj.Name, Weight: lj.Weight, Levels: lv, Order: o}, nil
+	return &ScheduleLayer{Name: lj.Name, Weight: lj.Weight, Groups: lj.Groups, Levels: lv, Order: o}, nil
 }
 
 // slice returns the payload bytes of sec, which must hold exactly want bytes.

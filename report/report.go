@@ -120,6 +120,9 @@ type Layer struct {
 	Cols      int    `json:"cols"`
 	BlockRows int    `json:"block_rows"` // cores working in parallel
 	BlockCols int    `json:"block_cols"` // blocks each core is programmed with in turn
+	// Groups is a grouped Conv's group count (omitted when 1): row r of
+	// the matrix belongs to group r / (rows / groups).
+	Groups int `json:"groups,omitempty"`
 	Figures
 	// ColumnLowerBound is the cell strategy's write count: no order shared
 	// by a column's cells can need fewer writes.
