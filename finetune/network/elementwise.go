@@ -124,8 +124,48 @@ func arithNode(op arith, x, y *G.Node, xShape, yShape, shape []int) (*G.Node, er
 			dy, err := reduceGrad(grad, yMap, inputs[1], sign)
 			return G.Nodes{dx, dy}, err
 		}
+	} else {
+		// Mul and Div, as in a squeeze-excitation gate: each operand's
+		// gradient is the output gradient times the partial derivative,
+		// summed back over the axes it was broadcast along.
+		backward = func(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+			dx, err := productGrad(op, 0, inputs, grad, xMap, yMap, size)
+			if err != nil {
+				return nil, err
+			}
+			dy, err := productGrad(op, 1, inputs, grad, xMap, yMap, size)
+			return G.Nodes{dx, dy}, err
+		}
 	}
 	return applyKernel(fmt.Sprintf("%s%v", op, shape), runtimeShape(shape), forward, backward, x, y)
+}
+
+// productGrad is the gradient of x*y or x/y with respect to operand wrt
+// (0 for x, 1 for y): d(x*y) = dz*y, dz*x; d(x/y) = dz/y, -dz*x/y^2.
+func productGrad(op arith, wrt int, inputs G.Nodes, grad *G.Node, xMap, yMap indexMap, size int) (*G.Node, error) {
+	m := xMap
+	if wrt == 1 {
+		m = yMap
+	}
+	return applyKernel(fmt.Sprintf("%sGrad%d", op, wrt), inputs[wrt].Shape(), func(out []float32, in [][]float32) {
+		xs, ys, dz := make([]float32, size), make([]float32, size), in[2]
+		xMap.apply(xs, in[0], 0)
+		yMap.apply(ys, in[1], 0)
+		partial := make([]float32, size)
+		for i := range partial {
+			switch {
+			case op == arithMul && wrt == 0:
+				partial[i] = dz[i] * ys[i]
+			case op == arithMul:
+				partial[i] = dz[i] * xs[i]
+			case wrt == 0:
+				partial[i] = dz[i] / ys[i]
+			default:
+				partial[i] = -dz[i] * xs[i] / (ys[i] * ys[i])
+			}
+		}
+		m.accumulate(out, partial)
+	}, nil, inputs[0], inputs[1], grad)
 }
 
 // reduceGrad sums a broadcast output's gradient back onto the input's shape.

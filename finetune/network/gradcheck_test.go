@@ -134,6 +134,13 @@ func gradCases() []gradCase {
 		{name: "AddBroadcast", op: "Add", shapes: [][]int{{2, 3, 4}, {3, 1}}},
 		{name: "SubBroadcast", op: "Sub", shapes: [][]int{{4}, {2, 3, 4}}},
 		{name: "AddSameShape", op: "Add", shapes: [][]int{{2, 3}, {2, 3}}},
+		// numpy batch broadcasting: [2, 1] against [3] batches, and a
+		// matrix against a batch of matrices
+		{name: "MatMulBroadcastBatch", op: "MatMul", shapes: [][]int{{2, 1, 3, 4}, {3, 4, 2}}},
+		{name: "MatMulBroadcastMatrix", op: "MatMul", shapes: [][]int{{3, 4}, {2, 4, 5}}},
+		// a squeeze-excitation gate: channel weights [N, C, 1, 1] scale the map
+		{name: "MulSEGate", op: "Mul", shapes: [][]int{{2, 3, 4, 4}, {2, 3, 1, 1}}},
+		{name: "DivBroadcast", op: "Div", shapes: [][]int{{2, 3, 4}, {3, 1}}, values: awayFrom([]float32{-0.2, 0, 0.2}, 0.15)},
 		{name: "Transpose", op: "Transpose", shapes: [][]int{{2, 3, 4}}, attrs: map[string]onnxio.Attribute{"perm": attrInts(2, 0, 1)}},
 		{name: "ReduceMeanHW", op: "ReduceMean", shapes: [][]int{{2, 3, 4, 5}}, attrs: map[string]onnxio.Attribute{"axes": attrInts(2, 3)}},
 		{name: "ReduceMeanDropAxis", op: "ReduceMean", shapes: [][]int{{3, 4, 5}},

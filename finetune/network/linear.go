@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/elight-photonic/elight/onnxio"
 	G "gorgonia.org/gorgonia"
@@ -331,7 +332,24 @@ func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("broadcast of batch dimensions %v and %v is not supported", batchA, batchB)
+		// numpy broadcasting of the batch dimensions: both operands are
+		// expanded to the full batch, then multiplied matrix by matrix.
+		nb := numElements(batch)
+		if a, err = expandTo(a, append(padLeft(batchA, len(batch)), m, k), append(batch, m, k)); err != nil {
+			return nil, err
+		}
+		if w, err = expandTo(w, append(padLeft(batchB, len(batch)), k, cols), append(batch, k, cols)); err != nil {
+			return nil, err
+		}
+		if a, err = reshapeTo(a, []int{nb, m, k}); err != nil {
+			return nil, err
+		}
+		if w, err = reshapeTo(w, []int{nb, k, cols}); err != nil {
+			return nil, err
+		}
+		if y, err = G.BatchedMatMul(a, w); err != nil {
+			return nil, err
+		}
 	}
 	// drop the axes numpy added for 1-D operands
 	final := append([]int{}, batch...)
@@ -345,6 +363,35 @@ func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 		return nil, err
 	}
 	return []*value{{shape: final, node: y}}, nil
+}
+
+// padLeft prepends ones to shape up to rank dimensions, as numpy does
+// before broadcasting.
+func padLeft(shape []int, rank int) []int {
+	out := make([]int, 0, rank)
+	for range rank - len(shape) {
+		out = append(out, 1)
+	}
+	return append(out, shape...)
+}
+
+// expandTo reads x, of shape from (the same elements as x's own shape,
+// with ones where it broadcasts), as shape to. Its gradient sums over the
+// broadcast axes.
+func expandTo(x *G.Node, from, to []int) (*G.Node, error) {
+	if slices.Equal(from, to) {
+		return x, nil
+	}
+	m := broadcastMap(from, to)
+	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+		dx, err := applyKernel(fmt.Sprintf("Expand%vGrad", to), inputs[0].Shape(), func(out []float32, in [][]float32) {
+			m.accumulate(out, in[0])
+		}, nil, grad)
+		return G.Nodes{dx}, err
+	}
+	return applyKernel(fmt.Sprintf("Expand%v", to), runtimeShape(to), func(out []float32, in [][]float32) {
+		m.apply(out, in[0], 0)
+	}, backward, x)
 }
 
 func reshapeTo(x *G.Node, shape []int) (*G.Node, error) {
