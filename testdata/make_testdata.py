@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Generate elight's ONNX test data: trained VGG8 (Fashion-MNIST), ResNet (MNIST) and ELight's
+"""Generate elight's ONNX test data: trained VGG8 (Fashion-MNIST), ResNet (MNIST), a small
+network with the operators of MobileNet, ResNeXt and SE blocks (Fashion-MNIST), and ELight's
 ResNet-18 (Fashion-MNIST; only its BatchNorm-folded opset-13 export, 45 MB).
 
 Run with Debian's python, which has torch 1.13, torchvision, onnx 1.12 and numpy:
@@ -210,6 +211,49 @@ class ResNet18(nn.Module):
         return self.linear(out)
 
 
+class SqueezeExcite(nn.Module):
+    """Squeeze-excitation (SE-ResNet, MobileNetV3): global average pool, 1x1 conv C -> C/4, ReLU,
+    1x1 conv C/4 -> C, Sigmoid, and the input scaled channel by channel."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.reduce = nn.Conv2d(channels, channels // 4, 1)
+        self.expand = nn.Conv2d(channels // 4, channels, 1)
+
+    def forward(self, x):
+        s = F.adaptive_avg_pool2d(x, 1)
+        return x * torch.sigmoid(self.expand(F.relu(self.reduce(s))))
+
+
+class Mobile(nn.Module):
+    """The operators of MobileNet, ResNeXt and SE networks in one small model: a conv3x3 stem,
+    a depthwise-separable block with squeeze-excitation, a grouped conv3x3 (ResNeXt's
+    cardinality 4) and a depthwise conv with a channel multiplier of 2, and a bias-free
+    classifier (a Transpose -> MatMul when exported without constant folding)."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+
+        def conv_bn(cin, cout, k, stride=1, groups=1):
+            return nn.Sequential(nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+                                 nn.BatchNorm2d(cout), nn.ReLU())
+
+        self.features = nn.Sequential(
+            conv_bn(3, 32, 3),
+            conv_bn(32, 32, 3, groups=32),          # depthwise
+            conv_bn(32, 64, 1),                     # pointwise
+            SqueezeExcite(64),
+            conv_bn(64, 128, 3, stride=2, groups=4),  # grouped
+            conv_bn(128, 256, 3, stride=2, groups=128),  # depthwise, channel multiplier 2
+            conv_bn(256, 128, 1),
+        )
+        self.classifier = nn.Linear(128, num_classes, bias=False)
+
+    def forward(self, x):
+        x = F.adaptive_avg_pool2d(self.features(x), 1)
+        return self.classifier(torch.flatten(x, 1))
+
+
 ARCHITECTURES = {
     "vgg8": "VGG8 (CIFAR-style, ELight configuration): [conv3x3(pad 1, no bias)+BN+ReLU] with channels "
             "64-M-128-M-256-M-512-M-512-M (M = 2x2 maxpool, stride 2), torch.flatten(x, 1), Linear 512->10",
@@ -217,6 +261,10 @@ ARCHITECTURES = {
               "(32 s1, 64 s2, 128 s2; conv3x3-BN-ReLU-conv3x3-BN + shortcut, shortcut = 1x1 conv+BN "
               "when stride/channels change), ReLU after the add, AdaptiveAvgPool2d(1), "
               "x.view(x.size(0), -1), Linear 128->10",
+    "mobile": "MobileNet/ResNeXt/SE operators: conv3x3 3->32+BN+ReLU; depthwise conv3x3 32 (group 32)+BN+ReLU; "
+              "pointwise 32->64+BN+ReLU; squeeze-excitation (GAP, 1x1 64->16, ReLU, 1x1 16->64, Sigmoid, Mul); "
+              "grouped conv3x3 64->128 stride 2 group 4+BN+ReLU; depthwise conv3x3 128->256 stride 2 group 128 "
+              "(multiplier 2)+BN+ReLU; pointwise 256->128+BN+ReLU; GAP; Linear 128->10 without bias",
     "resnet18": "ResNet-18 as in ELight (CIFAR variant): conv3x3 3->64 (no bias)+BN+ReLU, no max pool; "
                 "4 stages of 2 BasicBlocks (64 s1, 128 s2, 256 s2, 512 s2), 1x1 conv+BN shortcuts where "
                 "stride/channels change, AdaptiveAvgPool2d(1), torch.flatten, Linear 512->10",
@@ -229,6 +277,10 @@ MODELS = {
     ),
     "resnet": dict(
         cls=ResNet, dataset="mnist", seed=4321, train_subset=15000, epochs=2,
+        batch_size=128, max_lr=0.05, weight_decay=5e-4,
+    ),
+    "mobile": dict(
+        cls=Mobile, dataset="fashion-mnist", seed=2024, train_subset=15000, epochs=2,
         batch_size=128, max_lr=0.05, weight_decay=5e-4,
     ),
     # 45 MB an export: only the BatchNorm-folded opset-13 one is committed.
