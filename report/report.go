@@ -1,6 +1,6 @@
 // Package report holds elight's write, energy and latency report: the JSON
-// document `elight optimize --report` writes, its table form, and the
-// comparison of two reports that `elight diff` prints.
+// document `elight optimize --report` writes, its table form, its HTML page
+// with charts, and the comparison of two reports that `elight diff` prints.
 //
 // The JSON field names are a contract: deployment pipelines read
 // layers[].name, layers[].weight, layers[].writes.<strategy>, and totals.
