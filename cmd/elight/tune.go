@@ -104,7 +104,7 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.logJSON, "log-json", false, "print progress as JSON objects, one per line, instead of a progress bar and tables")
 	fs.Float64Var(&f.maxDrop, "max-drop", 0.5, "accuracy budget of the search: validation top-1 may fall at most `P` percentage points below the float model's")
 	fs.DurationVar(&f.budget, "budget", 30*time.Minute, "wall-clock budget of the whole run with the search (e.g. 20m, 1h30m); the best model that met --max-drop by then is written")
-	fs.IntVar(&f.validation, "validation", 0, "hold `N` training images out of training to measure accuracy on (search default: 5000, at most a tenth of the training images)")
+	fs.IntVar(&f.validation, "validation", 0, fmt.Sprintf("hold `N` training images out of training to measure accuracy on (search default: %d, at most a tenth of the training images)", searchDefaults.validation))
 	fs.IntVar(&f.segmentSteps, "segment-steps", 200, "steps of each training segment, a warm restart of the learning-rate schedule (search and --diff-weight-schedule)")
 	fs.IntVar(&f.segments, "segments", 0, "stop the search after `N` segments (0: when --budget runs out)")
 	fs.Var((*floatList[float64])(&f.lambdaSchedule), "diff-weight-schedule", "train one segment per lambda `l1,l2,...` instead of searching: the replay of a search's result")
