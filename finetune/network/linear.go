@@ -320,25 +320,15 @@ func buildMatMul(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 		if numElements(batchA) != numElements(batch) {
 			return nil, fmt.Errorf("batch dimensions %v and %v are not supported", batchA, batchB)
 		}
-	case numElements(batchA) == numElements(batch) && numElements(batchB) == numElements(batch) && len(batchA) == len(batchB):
-		nb := numElements(batch)
-		if a, err = reshapeTo(a, []int{nb, m, k}); err != nil {
-			return nil, err
-		}
-		if w, err = reshapeTo(w, []int{nb, k, cols}); err != nil {
-			return nil, err
-		}
-		if y, err = G.BatchedMatMul(a, w); err != nil {
-			return nil, err
-		}
 	default:
 		// numpy broadcasting of the batch dimensions: both operands are
-		// expanded to the full batch, then multiplied matrix by matrix.
+		// expanded to the full batch (a no-op where they have it), then
+		// multiplied matrix by matrix.
 		nb := numElements(batch)
-		if a, err = expandTo(a, append(padLeft(batchA, len(batch)), m, k), append(batch, m, k)); err != nil {
+		if a, err = expandTo(a, slices.Concat(padLeft(batchA, len(batch)), []int{m, k}), slices.Concat(batch, []int{m, k})); err != nil {
 			return nil, err
 		}
-		if w, err = expandTo(w, append(padLeft(batchB, len(batch)), k, cols), append(batch, k, cols)); err != nil {
+		if w, err = expandTo(w, slices.Concat(padLeft(batchB, len(batch)), []int{k, cols}), slices.Concat(batch, []int{k, cols})); err != nil {
 			return nil, err
 		}
 		if a, err = reshapeTo(a, []int{nb, m, k}); err != nil {
