@@ -16,6 +16,9 @@ import (
 var optimizeModels = []string{
 	"../../testdata/resnet/resnet_bn_op11.onnx",
 	"../../testdata/vgg8/vgg8_bnfold_op13.onnx",
+	// depthwise, grouped and squeeze-excitation blocks, BatchNorm kept,
+	// a bias-free classifier behind a Transpose
+	"../../testdata/mobile/mobile_bn_op13.onnx",
 }
 
 // TestOptimizeVerifiesForEveryStrategy optimizes each test model with every
