@@ -32,9 +32,9 @@ func inspectCommand() *command {
 Inspect prints the model's inputs, outputs, opset and operator histogram, and
 every layer whose weights are programmed onto photonic tensor cores: its ONNX
 node, weight initializer, the weight as the matrix M the core computes
-([outputs, inputs]; a Conv weight [O, I, kh, kw] is O x I*kh*kw), and M's
-grid of K x K blocks: p block rows (cores in parallel) by q blocks each core
-is programmed with in turn.
+([outputs, inputs]; a Conv weight [O, I/G, kh, kw] of group G is
+O x I/G*kh*kw), and M's grid of K x K blocks: p block rows (cores in
+parallel) by q blocks each core is programmed with in turn.
 
 BatchNormalization nodes that follow a Conv or Gemm are folded into it first,
 as the photonic core computes the folded weights; the layers then show the
