@@ -237,18 +237,26 @@ func foldOne(m *Model, bn *Node, pinned map[string]bool) (bool, error) {
 		}
 	}
 
-	eps := float64(bn.AttrFloat("epsilon", 1e-5))
-	s := make([]float64, outs)
+	// float32, one rounding per operation, in the order of PyTorch's
+	// exporter (its eval peephole pass, fuseConvBN): s = gamma /
+	// sqrt(var + eps), W' = W s, b' = (b - mean) s + beta. A BatchNorm this
+	// function folds then gives bit for bit the weights of the same network
+	// exported with BatchNorm fused, and so the same levels and writes
+	// (float64 arithmetic moved a few weights of a ResNet-18 across a level
+	// boundary). The explicit conversions keep the compiler from fusing a
+	// multiply and an add.
+	eps := bn.AttrFloat("epsilon", 1e-5)
+	s := make([]float32, outs)
 	for o := range s {
-		s[o] = float64(scale[o]) / math.Sqrt(float64(variance[o])+eps)
-		if math.IsNaN(s[o]) || math.IsInf(s[o], 0) {
+		s[o] = float32(scale[o] / float32(math.Sqrt(float64(float32(variance[o]+eps)))))
+		if math.IsNaN(float64(s[o])) || math.IsInf(float64(s[o]), 0) {
 			return false, nil // a negative or zero variance: leave it visible
 		}
 	}
 
 	newW := &Tensor{Name: w.Name, DataType: w.DataType, Dims: slices.Clone(w.Dims), Float: make([]float32, len(w.Float))}
 	for i, v := range w.Float {
-		newW.Float[i] = float32(float64(v) * s[int64(i)/inner%outs])
+		newW.Float[i] = float32(v * s[int64(i)/inner%outs])
 	}
 	newB := &Tensor{DataType: Float, Dims: []int64{outs}, Float: make([]float32, outs)}
 	if bias != nil {
@@ -257,11 +265,16 @@ func foldOne(m *Model, bn *Node, pinned map[string]bool) (bool, error) {
 		newB.Name = uniqueName(g, pinned, y+"_bias")
 	}
 	for o := range newB.Float {
-		b := 0.0
+		var b float32
 		if bias != nil {
-			b = float64(bias.Float[o])
+			b = bias.Float[o]
 		}
-		newB.Float[o] = float32(((b*beta-float64(mean[o]))*s[o] + float64(shift[o])) / beta)
+		if beta == 1 {
+			newB.Float[o] = float32(float32(float32(b-mean[o])*s[o]) + shift[o])
+			continue
+		}
+		// A Gemm's beta scales the bias: (b beta - mean) s + shift, over beta.
+		newB.Float[o] = float32(((float64(b)*beta-float64(mean[o]))*float64(s[o]) + float64(shift[o])) / beta)
 	}
 
 	m.SetInitializer(newW)

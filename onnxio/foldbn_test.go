@@ -552,3 +552,38 @@ func TestFoldBatchNormLegacyInputs(t *testing.T) {
 		t.Errorf("graph inputs %v, want %v", inputs, want)
 	}
 }
+
+// TestFoldBatchNormMatchesExporter folds each testdata network's
+// BatchNorm-kept export and compares every Conv and Gemm weight and bias,
+// bit for bit, with the export PyTorch fused itself: elight folds in the
+// exporter's float32 arithmetic, so both exports give the same levels.
+func TestFoldBatchNormMatchesExporter(t *testing.T) {
+	for _, name := range []string{"vgg8", "resnet", "mobile"} {
+		kept, err := Read(filepath.Join("..", "testdata", name, name+"_bn_op13.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fused, err := Read(filepath.Join("..", "testdata", name, name+"_bnfold_op13.onnx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := FoldBatchNorm(kept); err != nil {
+			t.Fatal(err)
+		}
+		a, b := kept.Graph.PhotonicLayers(), fused.Graph.PhotonicLayers()
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d layers after folding, the fused export has %d", name, len(a), len(b))
+		}
+		for i := range a {
+			for input := 1; input < min(len(a[i].Node.Inputs), 3); input++ {
+				wa, wb := kept.Graph.Initializers[a[i].Node.Inputs[input]], fused.Graph.Initializers[b[i].Node.Inputs[input]]
+				if wa == nil || wb == nil {
+					continue
+				}
+				if !slices.Equal(wa.Float, wb.Float) {
+					t.Errorf("%s: layer %s input %d differs from the exporter's fused values", name, a[i].Node.Name, input)
+				}
+			}
+		}
+	}
+}

@@ -75,9 +75,12 @@ func (g *Graph) PhotonicLayer(n *Node) (Layer, bool) {
 }
 
 // Matrix returns the layer's weight as the row-major matrix M, [Rows, Cols].
+// Where the initializer is stored that way already (a Conv, a Gemm with
+// transB), M shares w's storage: a model's largest tensors are not copied
+// to be read.
 func (l Layer) Matrix(w *Tensor) []float32 {
 	if !l.Transposed {
-		return append([]float32(nil), w.Float...)
+		return w.Float
 	}
 	m := make([]float32, l.Rows*l.Cols)
 	for in := 0; in < l.Cols; in++ {
@@ -89,10 +92,11 @@ func (l Layer) Matrix(w *Tensor) []float32 {
 }
 
 // FromMatrix is the inverse of Matrix: it lays the row-major [Rows, Cols]
-// matrix m out as the layer's weight initializer is stored.
+// matrix m out as the layer's weight initializer is stored, sharing m's
+// storage where that is M's own layout.
 func (l Layer) FromMatrix(m []float32) []float32 {
 	if !l.Transposed {
-		return append([]float32(nil), m...)
+		return m
 	}
 	w := make([]float32, l.Rows*l.Cols)
 	for out := 0; out < l.Rows; out++ {
