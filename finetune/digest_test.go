@@ -139,14 +139,6 @@ func writeLossDigest(t *testing.T, layout onnxio.Layer, cfg quantize.Config, ref
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// initializerIndex is the initializer index of matrix element (r, col).
-func (ll *layerLevels) initializerIndex(r, col int) int {
-	if ll.layer.Transposed {
-		return col*ll.layer.Rows + r
-	}
-	return r*ll.layer.Cols + col
-}
-
 // trainDigestEnv is where TestTrainDigests' digests were recorded: the
 // network's products round differently on another BLAS or CPU kernel.
 const trainDigestEnv = "amd64, OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64, 1 thread(s) per call"

@@ -109,14 +109,26 @@ func (ll *layerLevels) dequantizeRounded(w []float32, r *rounded) []float32 {
 // every weight on every step. Each index stands for perIndex weights;
 // ranges of fewer than 4096 weights are not worth a goroutine.
 func parallelRange(n, perIndex int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
+	parallelParts(n, perIndex, func(_, lo, hi int) { f(lo, hi) })
+}
+
+// parts returns how many ranges parallelRange splits n indices of
+// perIndex weights into.
+func parts(n, perIndex int) int {
+	return min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
+}
+
+// parallelParts is parallelRange that also tells f which of the parts(n,
+// perIndex) ranges it has, so that each can have scratch space of its own.
+func parallelParts(n, perIndex int, f func(part, lo, hi int)) {
+	parts := parts(n, perIndex)
+	if parts == 1 {
+		f(0, 0, n) // no goroutine for one range
+		return
+	}
 	var wg sync.WaitGroup
 	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(p*n/parts, (p+1)*n/parts)
-		}()
+		wg.Go(func() { f(p, p*n/parts, (p+1)*n/parts) })
 	}
 	wg.Wait()
 }
