@@ -130,7 +130,7 @@ func writeLossDigest(t *testing.T, layout onnxio.Layer, cfg quantize.Config, ref
 		binary.Write(h, binary.LittleEndian, math.Float64bits(loss))
 		binary.Write(h, binary.LittleEndian, grad)
 		binary.Write(h, binary.LittleEndian, wl.Writes)
-		wl.step = nil
+		wl.weightsChanged()
 		binary.Write(h, binary.LittleEndian, wl.stepDequantize(w))
 		loss, grad = wl.stepEval(w)
 		binary.Write(h, binary.LittleEndian, math.Float64bits(loss))

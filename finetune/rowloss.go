@@ -41,21 +41,6 @@ func (s *rowScratch) resize(cols, k int) {
 	s.negative = s.negative[:cols]
 }
 
-// rowStart returns where matrix row r starts in the initializer and the
-// distance between its consecutive columns there.
-func (ll *layerLevels) rowStart(r int) (base, stride int) {
-	if ll.layer.Transposed {
-		return r, ll.layer.Rows
-	}
-	return r * ll.layer.Cols, 1
-}
-
-// initializerIndex is the initializer index of matrix element (r, col).
-func (ll *layerLevels) initializerIndex(r, col int) int {
-	base, stride := ll.rowStart(r)
-	return base + col*stride
-}
-
 // rowLevels fills s with row r's levels, rounded as lv has them or
 // continuous, and their derivatives; a row whose scale is 0 has level 0
 // and no gradient.

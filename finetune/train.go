@@ -248,7 +248,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 		clear(g)
 	}
 	for _, wl := range tr.losses {
-		wl.step = nil // the weights changed in the last update
+		wl.weightsChanged() // in the last update
 	}
 	tr.vm.Reset()
 	if err := tr.vm.RunAll(); err != nil {

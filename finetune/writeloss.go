@@ -62,10 +62,8 @@ type WriteLoss struct {
 	Writes int64
 	layerLevels
 
-	// step holds the levels of the training step's weights once the
-	// quantizer or the loss has computed them, so that a step quantizes
-	// each weight once; the trainer clears it when the weights change.
-	step *rounded
+	// step is what the training step computes from the weights.
+	step stepState
 
 	// scratch holds the buffers of one evaluation, reused by the next:
 	// a VGG8 step would otherwise allocate some 200 MB.
@@ -83,8 +81,23 @@ type lossScratch struct {
 	gradAlpha []float64    // per scale
 	ownerGrad []float64    // per scale, dL/dw of the weight that sets it, before alpha's share
 	meanAll   [2][]float64 // the meanG reference's sums, k x k per side
-	grad      []float32    // the gradient of the training step
+	levels    rounded      // Eval's
 }
+
+// stepState holds what a training step computes from a layer's weights,
+// for the ops of the step that need it: the levels, computed once by the
+// quantizer or the loss, whichever comes first, the quantized weights and
+// the loss's gradient. Its buffers are the next step's; the tensors the
+// graph wraps around them live for one step.
+type stepState struct {
+	fresh  bool // computed from the current weights; the trainer clears it when they change
+	levels rounded
+	deq    []float32
+	grad   []float32
+}
+
+// weightsChanged tells wl that the weights of the training step moved.
+func (wl *WriteLoss) weightsChanged() { wl.step.fresh = false }
 
 // zeroed returns s resized to n zero elements, reallocated only when too
 // small.
@@ -113,28 +126,35 @@ func NewWriteLoss(l onnxio.Layer, cfg quantize.Config, block int, ref Reference,
 // gradient with respect to w.
 func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
 	grad := make([]float32, len(w))
-	return wl.evaluate(w, wl.round(w), grad, 1, gradCheck{}), grad
+	wl.roundInto(&wl.scratch.levels, w, nil)
+	return wl.evaluate(w, &wl.scratch.levels, grad, 1, gradCheck{}), grad
 }
 
 // stepLevels returns the levels of w, the weights of the current training
-// step, computing them on the first call of the step.
+// step, quantizing them, q(w) included, on the first call of the step.
 func (wl *WriteLoss) stepLevels(w []float32) *rounded {
-	if wl.step == nil {
-		wl.step = wl.round(w)
+	st := &wl.step
+	if !st.fresh {
+		st.deq = resized(st.deq, len(w))
+		wl.roundInto(&st.levels, w, st.deq)
+		st.fresh = true
 	}
-	return wl.step
+	return &st.levels
 }
 
 // stepDequantize is the quantizer of the training graph's forward pass.
+// Its result is valid until the weights change.
 func (wl *WriteLoss) stepDequantize(w []float32) []float32 {
-	return wl.dequantizeRounded(w, wl.stepLevels(w))
+	wl.stepLevels(w)
+	return wl.step.deq
 }
 
 // stepEval is the loss of the training graph. Its gradient is valid until
 // the next stepEval.
 func (wl *WriteLoss) stepEval(w []float32) (float64, []float32) {
-	wl.scratch.grad = zeroed(wl.scratch.grad, len(w))
-	return wl.evaluate(w, wl.stepLevels(w), wl.scratch.grad, 1, gradCheck{}), wl.scratch.grad
+	lv := wl.stepLevels(w)
+	wl.step.grad = resized(wl.step.grad, len(w))
+	return wl.evaluate(w, lv, wl.step.grad, 1, gradCheck{}), wl.step.grad
 }
 
 // gradCheck is how the gradient check departs from training: the
