@@ -132,7 +132,7 @@ func writeLossDigest(t *testing.T, layout onnxio.Layer, cfg quantize.Config, ref
 		binary.Write(h, binary.LittleEndian, wl.Writes)
 		wl.weightsChanged()
 		binary.Write(h, binary.LittleEndian, wl.stepDequantize(w))
-		loss, grad = wl.stepEval(w)
+		loss, grad = wl.stepEval(w, 1)
 		binary.Write(h, binary.LittleEndian, math.Float64bits(loss))
 		binary.Write(h, binary.LittleEndian, grad)
 	}

@@ -186,11 +186,8 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 		tr.losses = append(tr.losses, wl)
 		tr.writeLoss = append(tr.writeLoss, 0)
 		eval := func(w []float32) (float64, []float32, error) {
-			loss, grad := wl.stepEval(w)
+			loss, grad := wl.stepEval(w, float32(tr.lambda))
 			tr.writeLoss[at] = loss
-			for i := range grad {
-				grad[i] *= float32(tr.lambda)
-			}
 			return tr.lambda * loss, grad, nil
 		}
 		weighted, err := applyLoss("WriteLoss:"+l.Weight, byName[l.Weight], eval)

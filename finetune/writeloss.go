@@ -149,12 +149,13 @@ func (wl *WriteLoss) stepDequantize(w []float32) []float32 {
 	return wl.step.deq
 }
 
-// stepEval is the loss of the training graph. Its gradient is valid until
-// the next stepEval.
-func (wl *WriteLoss) stepEval(w []float32) (float64, []float32) {
+// stepEval is the loss of the training graph and its gradient times
+// scale (lambda, which weighs the loss in the graph). The gradient is
+// valid until the next stepEval.
+func (wl *WriteLoss) stepEval(w []float32, scale float32) (float64, []float32) {
 	lv := wl.stepLevels(w)
 	wl.step.grad = resized(wl.step.grad, len(w))
-	return wl.evaluate(w, lv, wl.step.grad, 1, gradCheck{}), wl.step.grad
+	return wl.evaluate(w, lv, wl.step.grad, scale, gradCheck{}), wl.step.grad
 }
 
 // gradCheck is how the gradient check departs from training: the

@@ -230,3 +230,51 @@ func TestLevelsSurviveNormalization(t *testing.T) {
 		}
 	}
 }
+
+// TestLossOpScalesItsGradient: a loss op's gradient is the saved one
+// times the upstream gradient, also where that is not 1 (the training
+// graph hands the saved gradient on as it is), and on every run.
+func TestLossOpScalesItsGradient(t *testing.T) {
+	g := G.NewGraph()
+	x := G.NewTensor(g, tensor.Float32, 1, G.WithShape(3), G.WithName("x"), G.WithValue(tensor.New(tensor.WithShape(3), tensor.WithBacking([]float32{1, 2, 3}))))
+	saved := []float32{0.5, -0.25, 3}
+	loss, err := applyLoss("L", x, func([]float32) (float64, []float32, error) { return 1, saved, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, err := G.Mul(loss, G.NewConstant(float32(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := G.Grad(cost, x); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(x))
+	defer vm.Close()
+	for run := range 2 {
+		if run > 0 {
+			// gorgonia adds each run's gradient to the bound one
+			dv, err := x.Grad()
+			if err != nil {
+				t.Fatal(err)
+			}
+			clear(dv.Data().([]float32))
+		}
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		gv, err := x.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range gv.Data().([]float32) {
+			if want := 3 * saved[i]; v != want {
+				t.Errorf("run %d: gradient %d is %v, want %v", run, i, v, want)
+			}
+		}
+	}
+	if saved[0] != 0.5 || saved[1] != -0.25 || saved[2] != 3 {
+		t.Errorf("the op changed the saved gradient: %v", saved)
+	}
+}
