@@ -15,6 +15,7 @@ type rowScratch struct {
 	dcdw     []float64 // d c / d w at fixed alpha
 	dcdalpha []float64 // d c / d alpha at fixed w
 	negative []bool    // the weight is negative: it lives on the negative array even at level 0
+	pos, neg []float64 // for l2, the level on either array
 	ref      [2][]float64
 	gradC    []float64 // dL/dc
 	// per block column (col mod k): sums over the row's blocks
@@ -33,6 +34,7 @@ func (s *rowScratch) resize(cols, k int) {
 	}
 	s.c, s.dcdw, s.dcdalpha, s.gradC = grow(s.c, cols), grow(s.dcdw, cols), grow(s.dcdalpha, cols), grow(s.gradC, cols)
 	s.ref[0], s.ref[1] = grow(s.ref[0], cols), grow(s.ref[1], cols)
+	s.pos, s.neg = grow(s.pos, cols), grow(s.neg, cols)
 	s.sum[0], s.sum[1] = grow(s.sum[0], k), grow(s.sum[1], k)
 	s.gp, s.gn, s.quot = grow(s.gp, k), grow(s.gn, k), grow(s.quot, k)
 	if cap(s.negative) < cols {
@@ -90,10 +92,27 @@ func (wl *WriteLoss) rowWrites(lv *rounded, r int) int64 {
 	return writes
 }
 
-// rowReference returns the reference of each of row r's cells, per side
-// (see sides): computed into s from the levels in s, or taken from fixed.
-// Padding cells of partial blocks count as zeros, as the core holds them.
-func (wl *WriteLoss) rowReference(s *rowScratch, r int, fixed [2][]float64) (refs [2][]float64) {
+// rowSides returns what the norm compares of each of the row's levels, per
+// side (see sides): the levels themselves for l1; for l2 the level on the
+// pos and on the neg array, computed once into s for the reference and
+// the distance.
+func (wl *WriteLoss) rowSides(s *rowScratch) (sides [2][]float64) {
+	switch wl.Norm {
+	case L2:
+		for col, c := range s.c {
+			s.pos[col], s.neg[col] = positive(c), positive(-c)
+		}
+		return [2][]float64{s.pos, s.neg}
+	case Cell:
+		return sides
+	}
+	return [2][]float64{s.c}
+}
+
+// rowReference returns the reference of each of row r's cells, per side:
+// computed into s from the row's sides, or taken from fixed. Padding cells
+// of partial blocks count as zeros, as the core holds them.
+func (wl *WriteLoss) rowReference(s *rowScratch, r int, sides, fixed [2][]float64) (refs [2][]float64) {
 	cols, k := wl.layer.Cols, wl.Block
 	for side := range wl.sides() {
 		if fixed[side] != nil {
@@ -106,9 +125,7 @@ func (wl *WriteLoss) rowReference(s *rowScratch, r int, fixed [2][]float64) (ref
 		case Neighbor:
 			// the previous block of the row; the cleared state for the first
 			clear(ref[:min(k, cols)])
-			for col := k; col < cols; col++ {
-				ref[col] = wl.sideValue(s.c[col-k], side)
-			}
+			copy(ref[min(k, cols):], sides[side])
 		case MeanAll:
 			p, q := (wl.layer.Rows+k-1)/k, (cols+k-1)/k
 			fillBlocks(ref, wl.scratch.meanAll[side][(r%k)*k:(r%k+1)*k], s.quot, float64(p*q))
@@ -116,8 +133,8 @@ func (wl *WriteLoss) rowReference(s *rowScratch, r int, fixed [2][]float64) (ref
 			mean := s.sum[side]
 			clear(mean)
 			for b0 := 0; b0 < cols; b0 += k {
-				for j, c := range s.c[b0:min(b0+k, cols)] {
-					mean[j] += wl.sideValue(c, side)
+				for j, v := range sides[side][b0:min(b0+k, cols)] {
+					mean[j] += v
 				}
 			}
 			fillBlocks(ref, mean, s.quot, float64((cols+k-1)/k))
@@ -138,34 +155,42 @@ func fillBlocks(row, sum, quot []float64, blocks float64) {
 }
 
 // rowGradC stores dL/dc of each of the row's levels in s.gradC and returns
-// the row's share of the loss's sum; refs are the row's references.
-func (wl *WriteLoss) rowGradC(s *rowScratch, refs [2][]float64) float64 {
+// the row's share of the loss's sum; sides and refs are the row's.
+func (wl *WriteLoss) rowGradC(s *rowScratch, sides, refs [2][]float64) float64 {
 	switch wl.Norm {
 	case Cell:
 		return wl.rowCellWrites(s)
 	case L2:
-		return wl.rowL2(s, refs[0], refs[1])
+		return wl.rowL2(s, sides[0], sides[1], refs[0], refs[1])
 	}
 	return wl.rowL1(s, refs[0])
 }
 
 // rowL2 is the l2 norm on the pos and neg arrays side by side: the sum of
 // the squared differences of both to their references.
-func (wl *WriteLoss) rowL2(s *rowScratch, refPos, refNeg []float64) float64 {
+func (wl *WriteLoss) rowL2(s *rowScratch, pos, neg, refPos, refNeg []float64) float64 {
 	n := float64(wl.layer.Rows * wl.layer.Cols)
+	gradC, negative := s.gradC, s.negative[:len(s.gradC)]
+	pos, neg, refPos, refNeg = pos[:len(gradC)], neg[:len(gradC)], refPos[:len(gradC)], refNeg[:len(gradC)]
 	var loss float64
-	for col, c := range s.c {
-		dp, dn := positive(c)-refPos[col], positive(-c)-refNeg[col]
+	for col := range gradC {
+		dp, dn := pos[col]-refPos[col], neg[col]-refNeg[col]
 		// a positive weight moves the pos array up as c grows, a
 		// negative one moves the neg array down
-		if s.negative[col] {
-			s.gradC[col] = -dn / n
-		} else {
-			s.gradC[col] = dp / n
-		}
+		gradC[col] = choose(negative[col], -dn, dp) / n
 		loss += dp*dp + dn*dn
 	}
 	return loss
+}
+
+// choose returns a if cond holds, else b, without a branch: the sign of a
+// weight is a coin toss that the processor mispredicts half the time.
+func choose(cond bool, a, b float64) float64 {
+	var mask uint64
+	if cond {
+		mask = ^uint64(0)
+	}
+	return math.Float64frombits(math.Float64bits(a)&mask | math.Float64bits(b)&^mask)
 }
 
 // rowL1 is the l1 norm on the signed levels: the sum of |c - ref|.
@@ -174,14 +199,8 @@ func (wl *WriteLoss) rowL1(s *rowScratch, ref []float64) float64 {
 	var loss float64
 	for col, c := range s.c {
 		d := c - ref[col]
-		switch {
-		case d > 0:
-			s.gradC[col] = 1 / n
-		case d < 0:
-			s.gradC[col] = -1 / n
-		default:
-			s.gradC[col] = 0
-		}
+		// the sign of d is a coin toss: no branch on it
+		s.gradC[col] = choose(d > 0, 1/n, choose(d < 0, -1/n, 0))
 		loss += math.Abs(d)
 	}
 	return loss
@@ -199,12 +218,15 @@ func (wl *WriteLoss) rowCellWrites(s *rowScratch) float64 {
 	clear(sumPos)
 	clear(sumNeg)
 	for b0 := 0; b0 < cols; b0 += k {
-		for j, v := range s.c[b0:min(b0+k, cols)] {
-			if v > 0 {
-				sumPos[j] += pow8(v)
-			} else {
-				sumNeg[j] += pow8(-v)
-			}
+		row := s.c[b0:min(b0+k, cols)]
+		sp, sn := sumPos[:len(row)], sumNeg[:len(row)]
+		for j, v := range row {
+			// Each level adds to its side's sum; adding +0 to the other
+			// side's (never -0) leaves it as it is, and spares a branch
+			// on the sign, which the processor mispredicts half the time.
+			up := v > 0
+			sp[j] += choose(up, pow8(v), 0)
+			sn[j] += choose(up, 0, pow8(-v))
 		}
 	}
 	var total float64
@@ -225,16 +247,16 @@ func (wl *WriteLoss) rowCellWrites(s *rowScratch) float64 {
 		sumPos[j], sumNeg[j], s.gp[j], s.gn[j] = p, n, gp, gn
 	}
 	for b0 := 0; b0 < cols; b0 += k {
-		for j, v := range s.c[b0:min(b0+k, cols)] {
-			// d p / d v = (v/p)^7
-			var g float64
-			switch p, n := sumPos[j], sumNeg[j]; {
-			case v > 0:
-				g = s.gp[j] * pow8(v/p) * p / v
-			case v < 0:
-				g = -s.gn[j] * pow8(-v/n) * n / -v
-			}
-			s.gradC[b0+j] = g / cells
+		row := s.c[b0:min(b0+k, cols)]
+		gradC, gp, gn, p, n := s.gradC[b0:b0+len(row)], s.gp[:len(row)], s.gn[:len(row)], sumPos[:len(row)], sumNeg[:len(row)]
+		for j, v := range row {
+			// d p / d v = (v/p)^7 on the positive side, likewise on the
+			// negative; the side is chosen without a branch, and a level
+			// of 0 has no gradient
+			up := v > 0
+			f, m, u := choose(up, gp[j], -gn[j]), choose(up, p[j], n[j]), choose(up, v, -v)
+			g := f * pow8(u/m) * m / u
+			gradC[j] = choose(up || v < 0, g, 0) / cells
 		}
 	}
 	return total

@@ -92,7 +92,7 @@ func heldReferences(wl *WriteLoss, w []float32) [2][]float64 {
 	}
 	for r := range rows {
 		wl.rowLevels(s, w, lv, r, true)
-		refs := wl.rowReference(s, r, [2][]float64{})
+		refs := wl.rowReference(s, r, wl.rowSides(s), [2][]float64{})
 		for side := range wl.sides() {
 			copy(fixed[side][r*cols:], refs[side])
 		}
@@ -276,5 +276,21 @@ func TestLossOpScalesItsGradient(t *testing.T) {
 	}
 	if saved[0] != 0.5 || saved[1] != -0.25 || saved[2] != 3 {
 		t.Errorf("the op changed the saved gradient: %v", saved)
+	}
+}
+
+// TestPositiveIsMathMax: positive(c) is math.Max(c, 0) bit for bit.
+func TestPositiveIsMathMax(t *testing.T) {
+	values := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(),
+		math.Float64frombits(0x7FF0000000000002), math.Float64frombits(0xFFF8000000000003),
+		math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, math.MaxFloat64, -math.MaxFloat64}
+	rng := rand.New(rand.NewSource(5))
+	for range 1000 {
+		values = append(values, rng.NormFloat64(), math.Float64frombits(rng.Uint64()))
+	}
+	for _, c := range values {
+		if got, want := math.Float64bits(positive(c)), math.Float64bits(math.Max(c, 0)); got != want {
+			t.Errorf("positive(%v) has bits %#x, math.Max %#x", c, got, want)
+		}
 	}
 }
