@@ -221,3 +221,43 @@ func TestMagnitudeMatchesLogForm(t *testing.T) {
 		}
 	}
 }
+
+// TestSignWithoutBranches: Level and Dequantize, which handle the sign on
+// the bits, give what the plain definitions do, bit for bit, for every
+// level and for weights of either sign, zeros and NaN included.
+func TestSignWithoutBranches(t *testing.T) {
+	for _, c := range []Config{{Bits: 4, PCMLoss: 0.128}, {Bits: 8, PCMLoss: 0.02}, {Bits: 1, PCMLoss: 0.5}} {
+		q, err := NewQuantizer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, alpha := range []float64{0, 1, 0.37, 2.5e-3, math.Inf(1), math.NaN()} {
+			for level := -q.max; level <= q.max; level++ {
+				want := q.deq[max(level, -level)] * alpha
+				if level < 0 {
+					want = -want
+				}
+				if got := q.Dequantize(level, alpha); math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("%+v: Dequantize(%d, %v) = %v, want %v", c, level, alpha, got, want)
+				}
+			}
+		}
+		rng := rand.New(rand.NewSource(2))
+		ws := []float64{0, math.Copysign(0, -1), math.NaN(), 1, -1, math.Inf(-1)}
+		for range 10000 {
+			ws = append(ws, rng.NormFloat64())
+		}
+		for _, w := range ws {
+			want := 0
+			if !math.IsNaN(w) {
+				want = q.Magnitude(math.Abs(w) / 1.5)
+				if w < 0 {
+					want = -want
+				}
+			}
+			if got := q.Level(w, 1.5); got != want {
+				t.Errorf("%+v: Level(%v, 1.5) = %d, want %d", c, w, got, want)
+			}
+		}
+	}
+}
