@@ -26,21 +26,13 @@ type rowScratch struct {
 
 // resize makes s hold a row of cols levels cut into blocks of k columns.
 func (s *rowScratch) resize(cols, k int) {
-	grow := func(b []float64, n int) []float64 {
-		if cap(b) < n {
-			return make([]float64, n)
-		}
-		return b[:n]
+	for _, b := range []*[]float64{&s.c, &s.dcdw, &s.dcdalpha, &s.gradC, &s.ref[0], &s.ref[1], &s.pos, &s.neg} {
+		*b = resized(*b, cols)
 	}
-	s.c, s.dcdw, s.dcdalpha, s.gradC = grow(s.c, cols), grow(s.dcdw, cols), grow(s.dcdalpha, cols), grow(s.gradC, cols)
-	s.ref[0], s.ref[1] = grow(s.ref[0], cols), grow(s.ref[1], cols)
-	s.pos, s.neg = grow(s.pos, cols), grow(s.neg, cols)
-	s.sum[0], s.sum[1] = grow(s.sum[0], k), grow(s.sum[1], k)
-	s.gp, s.gn, s.quot = grow(s.gp, k), grow(s.gn, k), grow(s.quot, k)
-	if cap(s.negative) < cols {
-		s.negative = make([]bool, cols)
+	for _, b := range []*[]float64{&s.sum[0], &s.sum[1], &s.gp, &s.gn, &s.quot} {
+		*b = resized(*b, k)
 	}
-	s.negative = s.negative[:cols]
+	s.negative = resized(s.negative, cols)
 }
 
 // rowLevels fills s with row r's levels, rounded as lv has them or

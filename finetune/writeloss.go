@@ -71,8 +71,9 @@ type WriteLoss struct {
 }
 
 // lossScratch is what an evaluation needs beyond its input and output.
-// Nothing in it is the size of the layer: each matrix row is evaluated
-// whole, from levels to gradient, in a rowScratch, before the next.
+// Eval's levels aside, nothing in it is the size of the layer: each matrix
+// row is evaluated whole, from levels to gradient, in a rowScratch, before
+// the next.
 type lossScratch struct {
 	rows      []rowScratch // one per concurrent range of rows
 	rowLoss   []float64    // per matrix row, its share of the loss sum
