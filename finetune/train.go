@@ -242,7 +242,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	}
 	// gorgonia adds each run's gradients to the ones already there
 	for _, g := range tr.grads {
-		clear(g)
+		parallelRange(len(g), 1, func(lo, hi int) { clear(g[lo:hi]) })
 	}
 	for _, wl := range tr.losses {
 		wl.weightsChanged() // in the last update
