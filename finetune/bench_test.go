@@ -3,6 +3,7 @@ package finetune
 import (
 	"math/rand"
 	"testing"
+	"time"
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
@@ -24,10 +25,31 @@ func BenchmarkWriteLossVGG8Conv(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				wl.Eval(w)
 			}
+			cpu.report(b)
 		})
+	}
+}
+
+// cpuClock measures the CPU time of a benchmark's loop.
+type cpuClock struct {
+	start time.Duration
+	ok    bool
+}
+
+func startCPU() cpuClock {
+	t, ok := processCPU()
+	return cpuClock{t, ok}
+}
+
+// report adds the loop's CPU time per operation, all threads together, as
+// cpu-ns/op.
+func (c cpuClock) report(b *testing.B) {
+	if t, ok := processCPU(); ok && c.ok {
+		b.ReportMetric(float64(t-c.start)/float64(b.N), "cpu-ns/op")
 	}
 }
 
@@ -65,11 +87,13 @@ func BenchmarkTrainerStepVGG8(b *testing.B) {
 			if _, err := tr.Step(x, labels); err != nil { // warm-up
 				b.Fatal(err)
 			}
+			cpu := startCPU()
 			for b.Loop() {
 				if _, err := tr.Step(x, labels); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.report(b)
 			b.ReportMetric(float64(cfg.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
 		})
 	}

@@ -26,35 +26,19 @@ func (ll *layerLevels) position(i int) (r, col int) {
 	return i / ll.layer.Cols, i % ll.layer.Cols
 }
 
-// matrixIndex returns the row-major matrix index of initializer element i:
-// i itself unless the initializer stores the matrix transposed.
-func (ll *layerLevels) matrixIndex(i int) int {
-	if !ll.layer.Transposed {
-		return i
+// rowStart returns where matrix row r starts in the initializer and the
+// distance between its consecutive columns there.
+func (ll *layerLevels) rowStart(r int) (base, stride int) {
+	if ll.layer.Transposed {
+		return r, ll.layer.Rows
 	}
-	r, col := ll.position(i)
-	return r*ll.layer.Cols + col
+	return r * ll.layer.Cols, 1
 }
 
-// scales returns alpha, one per tensor or per matrix row (quantize's
-// Config.Scales), and the initializer index of the weight that sets each.
-func (ll *layerLevels) scales(w []float32) (alpha []float64, owner []int) {
-	groups, rowOf := 1, func(int) int { return 0 }
-	if ll.perRow {
-		groups = ll.layer.Rows
-		rowOf = func(i int) int { r, _ := ll.position(i); return r }
-	}
-	alpha, owner, _ = ll.q.Config().Scales(w, groups, rowOf)
-	return alpha, owner
-}
-
-// alphaAt returns the scale of initializer element i.
-func (ll *layerLevels) alphaAt(scales []float64, i int) float64 {
-	if !ll.perRow {
-		return scales[0] // no need to find the row
-	}
-	r, _ := ll.position(i)
-	return scales[r]
+// initializerIndex is the initializer index of matrix element (r, col).
+func (ll *layerLevels) initializerIndex(r, col int) int {
+	base, stride := ll.rowStart(r)
+	return base + col*stride
 }
 
 // scaleOf returns the index of the scale that matrix row r is divided by.
@@ -66,42 +50,124 @@ func (ll *layerLevels) scaleOf(r int) int {
 }
 
 // rounded is one quantization of a layer's weights: the scales, the
-// weight that sets each of them, and every weight's signed level.
+// weight that sets each of them, and every weight's signed level. Its
+// buffers are reused by the next quantization into it.
 type rounded struct {
 	scales []float64
 	owner  []int   // initializer index of each scale's largest weight; -1 where alpha is 0
 	level  []int16 // initializer layout
+	best   []scaleCandidate
+}
+
+// scaleCandidate is the largest magnitude of a range of weights and the
+// first index that has it.
+type scaleCandidate struct {
+	abs   float64
+	index int
+}
+
+// resized returns s with n elements, reallocated only when too small; the
+// elements are not cleared.
+func resized[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }
 
 // round quantizes w (initializer layout).
 func (ll *layerLevels) round(w []float32) *rounded {
-	r := &rounded{level: make([]int16, len(w))}
-	r.scales, r.owner = ll.scales(w)
-	parallelRange(len(w), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			r.level[i] = int16(ll.q.Level(float64(w[i]), ll.alphaAt(r.scales, i)))
-		}
-	})
+	r := &rounded{}
+	ll.roundInto(r, w, nil)
 	return r
 }
 
 // dequantize is the forward pass of the quantizer: q(w) for every weight.
 func (ll *layerLevels) dequantize(w []float32) []float32 {
-	return ll.dequantizeRounded(w, ll.round(w))
+	deq := make([]float32, len(w))
+	ll.roundInto(&rounded{}, w, deq)
+	return deq
 }
 
-// dequantizeRounded is dequantize with the levels r of w already known.
-func (ll *layerLevels) dequantizeRounded(w []float32, r *rounded) []float32 {
-	out := make([]float32, len(w))
-	parallelRange(len(w), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			out[i] = float32(ll.q.Dequantize(int(r.level[i]), ll.alphaAt(r.scales, i)))
-			if math.IsNaN(float64(w[i])) {
-				out[i] = w[i] // a diverging run shows in the loss
-			}
+// roundInto quantizes w (initializer layout) into r and, unless deq is
+// nil, stores the quantizer's forward pass q(w) in deq in the same pass
+// over the weights.
+func (ll *layerLevels) roundInto(r *rounded, w []float32, deq []float32) {
+	ll.findScales(r, w)
+	r.level = resized(r.level, len(w))
+	parallelRange(ll.layer.Rows, ll.layer.Cols, func(lo, hi int) {
+		for row := lo; row < hi; row++ {
+			ll.roundRow(r, w, deq, row)
 		}
 	})
-	return out
+}
+
+// roundRow quantizes matrix row row of w into r and deq.
+func (ll *layerLevels) roundRow(r *rounded, w []float32, deq []float32, row int) {
+	alpha := r.scales[ll.scaleOf(row)]
+	base, stride := ll.rowStart(row)
+	for col := range ll.layer.Cols {
+		i := base + col*stride
+		level := ll.q.Level(float64(w[i]), alpha)
+		r.level[i] = int16(level)
+		if deq != nil {
+			deq[i] = float32(ll.q.Dequantize(level, alpha))
+			if math.IsNaN(float64(w[i])) {
+				deq[i] = w[i] // a diverging run shows in the loss
+			}
+		}
+	}
+}
+
+// findScales sets r.scales to alpha, one per tensor or per matrix row, and
+// r.owner to the weight that sets each: what quantize's Config.Scales
+// returns, computed on every CPU. A maximum is exact in any order, and
+// ranges of a tensor combine in index order keeping the first index on
+// ties, so the owner is the same first weight too.
+func (ll *layerLevels) findScales(r *rounded, w []float32) {
+	groups := 1
+	if ll.perRow {
+		groups = ll.layer.Rows
+	}
+	r.scales, r.owner = resized(r.scales, groups), resized(r.owner, groups)
+	if ll.perRow {
+		parallelRange(ll.layer.Rows, ll.layer.Cols, func(lo, hi int) {
+			for row := lo; row < hi; row++ {
+				base, stride := ll.rowStart(row)
+				// a row's weights in column order are in initializer order
+				best := largest(w, base, stride, ll.layer.Cols)
+				r.scales[row], r.owner[row] = best.abs, best.index
+			}
+		})
+	} else {
+		r.best = resized(r.best, parts(len(w), 1))
+		parallelParts(len(w), 1, func(part, lo, hi int) {
+			r.best[part] = largest(w, lo, 1, hi-lo)
+		})
+		r.scales[0], r.owner[0] = 0, -1
+		for _, b := range r.best {
+			if b.abs > r.scales[0] {
+				r.scales[0], r.owner[0] = b.abs, b.index
+			}
+		}
+	}
+	for g := range r.scales {
+		r.scales[g] *= ll.q.Config().ScaleFactor()
+	}
+}
+
+// largest returns the largest magnitude among the n weights w[base],
+// w[base+stride], ... and the first index that has it; NaN is skipped, and
+// all zeros give index -1.
+func largest(w []float32, base, stride, n int) scaleCandidate {
+	best := scaleCandidate{index: -1}
+	for j := range n {
+		i := base + j*stride
+		if a := math.Abs(float64(w[i])); a > best.abs {
+			best = scaleCandidate{a, i}
+		}
+	}
+	return best
 }
 
 // parallelRange splits [0, n) into one contiguous range per CPU and runs
@@ -109,14 +175,26 @@ func (ll *layerLevels) dequantizeRounded(w []float32, r *rounded) []float32 {
 // every weight on every step. Each index stands for perIndex weights;
 // ranges of fewer than 4096 weights are not worth a goroutine.
 func parallelRange(n, perIndex int, f func(lo, hi int)) {
-	parts := min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
+	parallelParts(n, perIndex, func(_, lo, hi int) { f(lo, hi) })
+}
+
+// parts returns how many ranges parallelRange splits n indices of
+// perIndex weights into.
+func parts(n, perIndex int) int {
+	return min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
+}
+
+// parallelParts is parallelRange that also tells f which of the parts(n,
+// perIndex) ranges it has, so that each can have scratch space of its own.
+func parallelParts(n, perIndex int, f func(part, lo, hi int)) {
+	parts := parts(n, perIndex)
+	if parts == 1 {
+		f(0, 0, n) // no goroutine for one range
+		return
+	}
 	var wg sync.WaitGroup
 	for p := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(p*n/parts, (p+1)*n/parts)
-		}()
+		wg.Go(func() { f(p, p*n/parts, (p+1)*n/parts) })
 	}
 	wg.Wait()
 }

@@ -104,7 +104,10 @@ func (op *lossOp) SymDiff(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error)
 }
 
 // lossGradOp multiplies its loss's saved gradient by the upstream scalar.
-type lossGradOp struct{ loss *lossOp }
+type lossGradOp struct {
+	loss    *lossOp
+	product []float32 // reused from step to step
+}
 
 func (op *lossGradOp) Arity() int { return 2 }
 func (op *lossGradOp) Type() hm.Type {
@@ -119,10 +122,17 @@ func (op *lossGradOp) Do(values ...G.Value) (G.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s gradient: upstream gradient of type %T, want a float32 scalar", op.loss.name, values[1])
 	}
-	g := float32(*upstream)
-	out := make([]float32, len(op.loss.grad))
-	for i, v := range op.loss.grad {
-		out[i] = v * g
+	out := op.loss.grad
+	// In the training graph the upstream gradient of every loss is the
+	// constant 1, and v * 1 is v bit for bit: the saved gradient serves as
+	// it is. gorgonia may add another gradient into it in place, which
+	// does no harm: the next forward pass writes it anew.
+	if g := float32(*upstream); g != 1 {
+		op.product = resized(op.product, len(out))
+		for i, v := range out {
+			op.product[i] = v * g
+		}
+		out = op.product
 	}
 	return tensor.New(tensor.WithShape(op.loss.shape.Clone()...), tensor.WithBacking(out)), nil
 }

@@ -37,10 +37,13 @@ func (o *sgd) step(params, grads [][]float32, lr float64) {
 	mu, wd, eta := float32(o.momentum), float32(o.weightDecay), float32(lr)
 	for i, p := range params {
 		v, g := o.velocity[i], grads[i]
-		for j := range p {
-			v[j] = mu*v[j] + g[j] + wd*p[j]
-			p[j] -= eta * v[j]
-		}
+		// each weight's update is its own: any split gives the same bits
+		parallelRange(len(p), 1, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				v[j] = mu*v[j] + g[j] + wd*p[j]
+				p[j] -= eta * v[j]
+			}
+		})
 	}
 }
 
@@ -66,11 +69,14 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 	decay := float32(1 - lr*o.weightDecay)
 	for i, p := range params {
 		m, v, g := o.m[i], o.v[i], grads[i]
-		for j := range p {
-			m[j] = b1*m[j] + (1-b1)*g[j]
-			v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
-			p[j] = p[j]*decay - stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+eps)
-		}
+		// each weight's update is its own: any split gives the same bits
+		parallelRange(len(p), 1, func(lo, hi int) {
+			for j := lo; j < hi; j++ {
+				m[j] = b1*m[j] + (1-b1)*g[j]
+				v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
+				p[j] = p[j]*decay - stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+eps)
+			}
+		})
 	}
 }
 

@@ -40,7 +40,7 @@ func (tr *Trainer) Load(s *State) error {
 		copy(v, s.values[i])
 	}
 	for _, wl := range tr.losses {
-		wl.step = nil
+		wl.weightsChanged()
 	}
 	return nil
 }

@@ -186,11 +186,8 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 		tr.losses = append(tr.losses, wl)
 		tr.writeLoss = append(tr.writeLoss, 0)
 		eval := func(w []float32) (float64, []float32, error) {
-			loss, grad := wl.stepEval(w)
+			loss, grad := wl.stepEval(w, float32(tr.lambda))
 			tr.writeLoss[at] = loss
-			for i := range grad {
-				grad[i] *= float32(tr.lambda)
-			}
 			return tr.lambda * loss, grad, nil
 		}
 		weighted, err := applyLoss("WriteLoss:"+l.Weight, byName[l.Weight], eval)
@@ -245,10 +242,10 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	}
 	// gorgonia adds each run's gradients to the ones already there
 	for _, g := range tr.grads {
-		clear(g)
+		parallelRange(len(g), 1, func(lo, hi int) { clear(g[lo:hi]) })
 	}
 	for _, wl := range tr.losses {
-		wl.step = nil // the weights changed in the last update
+		wl.weightsChanged() // in the last update
 	}
 	tr.vm.Reset()
 	if err := tr.vm.RunAll(); err != nil {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
-	"github.com/elight-photonic/elight/reorder"
 )
 
 // Reference names the block the write-aware loss pulls each block toward.
@@ -63,18 +62,43 @@ type WriteLoss struct {
 	Writes int64
 	layerLevels
 
-	// step holds the levels of the training step's weights once the
-	// quantizer or the loss has computed them, so that a step quantizes
-	// each weight once; the trainer clears it when the weights change.
-	step *rounded
+	// step is what the training step computes from the weights.
+	step stepState
 
-	// scratch holds the per-weight buffers of one evaluation, reused by
-	// the next: a VGG8 step otherwise allocates and clears some 170 MB.
-	scratch struct {
-		levels       levelMap
-		gradC, gradM []float64
-	}
+	// scratch holds the buffers of one evaluation, reused by the next:
+	// a VGG8 step would otherwise allocate some 200 MB.
+	scratch lossScratch
 }
+
+// lossScratch is what an evaluation needs beyond its input and output.
+// Eval's levels aside, nothing in it is the size of the layer: each matrix
+// row is evaluated whole, from levels to gradient, in a rowScratch, before
+// the next.
+type lossScratch struct {
+	rows      []rowScratch // one per concurrent range of rows
+	rowLoss   []float64    // per matrix row, its share of the loss sum
+	rowAlpha  []float64    // per matrix row, its share of dL/dalpha
+	rowWrites []int64
+	gradAlpha []float64    // per scale
+	ownerGrad []float64    // per scale, dL/dw of the weight that sets it, before alpha's share
+	meanAll   [2][]float64 // the meanG reference's sums, k x k per side
+	levels    rounded      // Eval's
+}
+
+// stepState holds what a training step computes from a layer's weights,
+// for the ops of the step that need it: the levels, computed once by the
+// quantizer or the loss, whichever comes first, the quantized weights and
+// the loss's gradient. Its buffers are the next step's; the tensors the
+// graph wraps around them live for one step.
+type stepState struct {
+	fresh  bool // computed from the current weights; the trainer clears it when they change
+	levels rounded
+	deq    []float32
+	grad   []float32
+}
+
+// weightsChanged tells wl that the weights of the training step moved.
+func (wl *WriteLoss) weightsChanged() { wl.step.fresh = false }
 
 // zeroed returns s resized to n zero elements, reallocated only when too
 // small.
@@ -99,339 +123,235 @@ func NewWriteLoss(l onnxio.Layer, cfg quantize.Config, block int, ref Reference,
 	return &WriteLoss{Ref: ref, Norm: norm, Block: block, layerLevels: layerLevels{layer: l, q: q, perRow: cfg.PerRow}}, nil
 }
 
-// levelMap is a layer's levels in matrix layout with what the gradient
-// needs: each level's derivative with respect to its own weight and to its
-// scale alpha, and which weight is each scale's alpha.
-type levelMap struct {
-	c        []float64 // normalized signed levels, rounded or continuous
-	dcdw     []float64 // d c / d w at fixed alpha
-	dcdalpha []float64 // d c / d alpha at fixed w
-	negative []bool    // the weight is negative: it lives on the negative array even at level 0
-	owner    []int     // per scale, the matrix index of the weight whose |w| is alpha; -1 if alpha is 0
-	ownerW   []float64 // that weight
-}
-
-// levels returns the levels of w (initializer layout) in matrix layout:
-// those of lv, which must be w's, or, for the gradient check, continuous.
-func (wl *WriteLoss) levels(w []float32, lv *rounded, continuous bool) *levelMap {
-	rows, cols := wl.layer.Rows, wl.layer.Cols
-	n := rows * cols
-	lm := &wl.scratch.levels
-	lm.c, lm.dcdw, lm.dcdalpha = zeroed(lm.c, n), zeroed(lm.dcdw, n), zeroed(lm.dcdalpha, n)
-	lm.negative = zeroed(lm.negative, n)
-	scales := lv.scales
-	lm.owner, lm.ownerW = make([]int, len(scales)), make([]float64, len(scales))
-	for s, i := range lv.owner {
-		lm.owner[s] = -1
-		if i >= 0 {
-			lm.owner[s], lm.ownerW[s] = wl.matrixIndex(i), float64(w[i])
-		}
-	}
-	max := float64(wl.q.Max())
-	parallelRange(len(w), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			v := w[i]
-			at := wl.matrixIndex(i)
-			alpha := wl.alphaAt(scales, i)
-			if alpha == 0 {
-				continue
-			}
-			x := float64(v) / alpha
-			lm.negative[at] = v < 0
-			if continuous {
-				lm.c[at] = wl.q.ContinuousLevel(x)
-			} else {
-				lm.c[at] = float64(lv.level[i]) / max
-			}
-			// c depends on w / alpha, and alpha = max |w| is a weight too
-			g := wl.q.LevelGrad(x)
-			lm.dcdw[at] = g / alpha
-			lm.dcdalpha[at] = -g * x / alpha
-		}
-	})
-	return lm
-}
-
-// chain turns dL/dc (matrix layout) into the gradient with respect to the
-// weights (initializer layout), through each level's own weight and
-// through alpha into the weight that sets it, as autograd does in the
-// reference code, where alpha = max|w| is not detached.
-func (wl *WriteLoss) chain(lm *levelMap, gradC []float64) []float32 {
-	rows, cols := wl.layer.Rows, wl.layer.Cols
-	gradM := zeroed(wl.scratch.gradM, len(gradC))
-	wl.scratch.gradM = gradM
-	rowAlpha := make([]float64, rows) // each row's share of dL/dalpha
-	parallelRange(rows, cols, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			for at := r * cols; at < (r+1)*cols; at++ {
-				gradM[at] = gradC[at] * lm.dcdw[at]
-				rowAlpha[r] += gradC[at] * lm.dcdalpha[at]
-			}
-		}
-	})
-	gradAlpha := make([]float64, len(lm.owner))
-	for r, g := range rowAlpha {
-		gradAlpha[wl.scaleOf(r)] += g
-	}
-	for s, at := range lm.owner {
-		if at >= 0 {
-			// d alpha / d w = headroom * sign(w) for the weight with the largest magnitude
-			gradM[at] += gradAlpha[s] * math.Copysign(wl.q.Config().ScaleFactor(), lm.ownerW[s])
-		}
-	}
-	grad := make([]float32, len(gradC))
-	parallelRange(len(grad), 1, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			grad[i] = float32(gradM[wl.matrixIndex(i)])
-		}
-	})
-	return grad
-}
-
-// reference returns, in matrix layout, the reference value each cell is
-// pulled toward, from the level matrix m (signed levels, or one array).
-// Padding cells of partial blocks count as zeros, as the core holds them.
-func (wl *WriteLoss) reference(m []float64) []float64 {
-	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
-	p, q := (rows+k-1)/k, (cols+k-1)/k
-	ref := make([]float64, rows*cols)
-	switch wl.Ref {
-	case Neighbor:
-		for r := 0; r < rows; r++ {
-			for col := k; col < cols; col++ {
-				ref[r*cols+col] = m[r*cols+col-k]
-			}
-		}
-		return ref
-	case MeanAll:
-		mean := make([]float64, k*k)
-		for r := 0; r < rows; r++ {
-			for col := 0; col < cols; col++ {
-				mean[(r%k)*k+col%k] += m[r*cols+col]
-			}
-		}
-		for r := 0; r < rows; r++ {
-			for col := 0; col < cols; col++ {
-				ref[r*cols+col] = mean[(r%k)*k+col%k] / float64(p*q)
-			}
-		}
-		return ref
-	}
-	parallelRange(rows, cols, func(lo, hi int) {
-		mean := make([]float64, k)
-		for r := lo; r < hi; r++ {
-			row := m[r*cols : (r+1)*cols]
-			clear(mean)
-			for col, v := range row {
-				mean[col%k] += v
-			}
-			for col := range row {
-				ref[r*cols+col] = mean[col%k] / float64(q)
-			}
-		}
-	})
-	return ref
-}
-
 // Eval returns the loss of the weights w (initializer layout) and its
 // gradient with respect to w.
 func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
-	return wl.evalRounded(w, wl.round(w))
-}
-
-// evalRounded is Eval with the levels r of w already known.
-func (wl *WriteLoss) evalRounded(w []float32, r *rounded) (float64, []float32) {
-	lm := wl.levels(w, r, false)
-	wl.Writes = wl.exactCellWrites(lm.c)
-	return wl.evalLevels(lm, nil)
+	grad := make([]float32, len(w))
+	wl.roundInto(&wl.scratch.levels, w, nil)
+	return wl.evaluate(w, &wl.scratch.levels, grad, 1, gradCheck{}), grad
 }
 
 // stepLevels returns the levels of w, the weights of the current training
-// step, computing them on the first call of the step.
+// step, quantizing them, q(w) included, on the first call of the step.
 func (wl *WriteLoss) stepLevels(w []float32) *rounded {
-	if wl.step == nil {
-		wl.step = wl.round(w)
+	st := &wl.step
+	if !st.fresh {
+		st.deq = resized(st.deq, len(w))
+		wl.roundInto(&st.levels, w, st.deq)
+		st.fresh = true
 	}
-	return wl.step
+	return &st.levels
 }
 
 // stepDequantize is the quantizer of the training graph's forward pass.
+// Its result is valid until the weights change.
 func (wl *WriteLoss) stepDequantize(w []float32) []float32 {
-	return wl.dequantizeRounded(w, wl.stepLevels(w))
+	wl.stepLevels(w)
+	return wl.step.deq
 }
 
-// stepEval is the loss of the training graph.
-func (wl *WriteLoss) stepEval(w []float32) (float64, []float32) {
-	return wl.evalRounded(w, wl.stepLevels(w))
+// stepEval is the loss of the training graph and its gradient times
+// scale (lambda, which weighs the loss in the graph). The gradient is
+// valid until the next stepEval.
+func (wl *WriteLoss) stepEval(w []float32, scale float32) (float64, []float32) {
+	lv := wl.stepLevels(w)
+	wl.step.grad = resized(wl.step.grad, len(w))
+	return wl.evaluate(w, lv, wl.step.grad, scale, gradCheck{}), wl.step.grad
 }
 
-// exactCellWrites returns the writes the cell order needs for the rounded
-// normalized levels c (matrix layout): per cell, reorder.CellWrites of
-// the largest positive and negative level over the row's blocks.
-func (wl *WriteLoss) exactCellWrites(c []float64) int64 {
-	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
-	scale := float64(wl.q.Max())
-	perRow := make([]int64, rows)
-	parallelRange(rows, cols, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			for b := 0; b < min(k, cols); b++ {
-				var p, n int64
-				for col := b; col < cols; col += k {
-					v := int64(math.Round(c[r*cols+col] * scale))
-					p, n = max(p, v), max(n, -v)
-				}
-				perRow[r] += reorder.CellWrites(p, n)
-			}
-		}
-	})
-	var total int64
-	for _, w := range perRow {
-		total += w
-	}
-	return total
+// gradCheck is how the gradient check departs from training: the
+// continuous levels in place of the rounded ones (the derivative the
+// gradient uses is theirs), and the references held still (matrix layout,
+// one per side: c for l1, the pos and neg arrays for l2), where training
+// recomputes them from the levels and passes no gradient through them.
+type gradCheck struct {
+	continuous bool
+	fixed      [2][]float64
 }
 
-// evalLevels computes the loss from the levels lm. The references come
-// from the levels themselves (detached: no gradient flows through them)
-// unless fixed is given, which the gradient check uses to hold them still.
-func (wl *WriteLoss) evalLevels(lm *levelMap, fixed [][]float64) (float64, []float32) {
-	c := lm.c
-	n := float64(len(c))
-	gradC := zeroed(wl.scratch.gradC, len(c)) // dL/dc
-	wl.scratch.gradC = gradC
-	var loss float64
-	switch wl.Norm {
-	case Cell:
-		loss = wl.cellWrites(c, gradC)
-	case L2:
-		pos, neg := make([]float64, len(c)), make([]float64, len(c))
-		parallelRange(len(c), 1, func(lo, hi int) {
-			for i := lo; i < hi; i++ {
-				pos[i], neg[i] = math.Max(c[i], 0), math.Max(-c[i], 0)
-			}
-		})
-		refPos, refNeg := wl.refs(fixed, pos, neg)
-		loss = wl.sumRows(func(i int) float64 {
-			dp, dn := pos[i]-refPos[i], neg[i]-refNeg[i]
-			// a positive weight moves the pos array up as c grows, a
-			// negative one moves the neg array down
-			if lm.negative[i] {
-				gradC[i] = -dn / n
-			} else {
-				gradC[i] = dp / n
-			}
-			return dp*dp + dn*dn
-		})
-		loss /= 2 * n
-	default:
-		ref, _ := wl.refs(fixed, c, nil)
-		loss = wl.sumRows(func(i int) float64 {
-			d := c[i] - ref[i]
-			switch {
-			case d > 0:
-				gradC[i] = 1 / n
-			case d < 0:
-				gradC[i] = -1 / n
-			}
-			return math.Abs(d)
-		})
-		loss /= n
-	}
-	return loss, wl.chain(lm, gradC)
-}
-
-// sumRows returns the sum of term(i) over every matrix index i, computed
-// row by row on all CPUs and added in row order, so that the result does
-// not depend on how the rows were split.
-func (wl *WriteLoss) sumRows(term func(i int) float64) float64 {
+// evaluate returns the loss of w, whose levels are lv, stores scale times
+// its gradient in grad (initializer layout) and, for rounded levels, the
+// cell order's writes in wl.Writes. Rows are independent but for the sums
+// over them (the loss, alpha's gradient), which are added in row order, so
+// the result does not depend on how the rows are split over the CPUs.
+func (wl *WriteLoss) evaluate(w []float32, lv *rounded, grad []float32, scale float32, check gradCheck) float64 {
 	rows, cols := wl.layer.Rows, wl.layer.Cols
-	perRow := make([]float64, rows)
-	parallelRange(rows, cols, func(lo, hi int) {
+	sc := &wl.scratch
+	sc.rowLoss, sc.rowAlpha = zeroed(sc.rowLoss, rows), zeroed(sc.rowAlpha, rows)
+	sc.rowWrites = zeroed(sc.rowWrites, rows)
+	sc.ownerGrad = zeroed(sc.ownerGrad, len(lv.scales))
+	if wl.Ref == MeanAll && check.fixed[0] == nil && wl.Norm != Cell {
+		wl.sumMeanAll(w, lv, check.continuous)
+	}
+	wl.ensureRowScratch(parts(rows, cols))
+	parallelParts(rows, cols, func(part, lo, hi int) {
+		s := &sc.rows[part]
 		for r := lo; r < hi; r++ {
-			for i := r * cols; i < (r+1)*cols; i++ {
-				perRow[r] += term(i)
+			wl.rowLevels(s, w, lv, r, check.continuous)
+			if !check.continuous {
+				sc.rowWrites[r] = wl.rowWrites(lv, r)
+			}
+			sides := wl.rowSides(s)
+			sc.rowLoss[r] = wl.rowGradC(s, sides, wl.rowReference(s, r, sides, check.fixed))
+			oc := wl.ownerCol(lv, r)
+			var ownerGrad float64
+			sc.rowAlpha[r], ownerGrad = wl.rowChain(s, r, grad, scale, oc)
+			if oc >= 0 {
+				sc.ownerGrad[wl.scaleOf(r)] = ownerGrad
 			}
 		}
 	})
+	wl.chainAlpha(w, lv, grad, scale)
+	if !check.continuous {
+		wl.Writes = 0
+		for _, n := range sc.rowWrites {
+			wl.Writes += n
+		}
+	}
+	return wl.total()
+}
+
+// ensureRowScratch sizes a rowScratch for each of n concurrent ranges.
+func (wl *WriteLoss) ensureRowScratch(n int) {
+	sc := &wl.scratch
+	for len(sc.rows) < n {
+		sc.rows = append(sc.rows, rowScratch{})
+	}
+	for i := range sc.rows[:n] {
+		sc.rows[i].resize(wl.layer.Cols, wl.Block)
+	}
+}
+
+// ownerCol returns the column of row r that holds the weight setting the
+// row's scale, or -1 if another row holds it or the scale is 0.
+func (wl *WriteLoss) ownerCol(lv *rounded, r int) int {
+	i := lv.owner[wl.scaleOf(r)]
+	if i < 0 {
+		return -1
+	}
+	if or, oc := wl.position(i); or == r {
+		return oc
+	}
+	return -1
+}
+
+// chainAlpha adds alpha's share of the gradient to the weight that sets
+// alpha, as autograd does in the reference code, where alpha = max|w| is
+// not detached: d alpha / d w = headroom * sign(w) for that weight.
+func (wl *WriteLoss) chainAlpha(w []float32, lv *rounded, grad []float32, scale float32) {
+	sc := &wl.scratch
+	sc.gradAlpha = zeroed(sc.gradAlpha, len(lv.scales))
+	for r, g := range sc.rowAlpha {
+		sc.gradAlpha[wl.scaleOf(r)] += g
+	}
+	for s, i := range lv.owner {
+		if i >= 0 {
+			g := sc.ownerGrad[s] + sc.gradAlpha[s]*math.Copysign(wl.q.Config().ScaleFactor(), float64(w[i]))
+			grad[i] = float32(g) * scale
+		}
+	}
+}
+
+// total returns the loss from the rows' sums, added in row order.
+func (wl *WriteLoss) total() float64 {
+	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
 	var total float64
-	for _, v := range perRow {
+	for _, v := range wl.scratch.rowLoss {
 		total += v
 	}
-	return total
+	switch wl.Norm {
+	case Cell:
+		return total / float64(rows*min(k, cols))
+	case L2:
+		return total / (2 * float64(rows*cols))
+	}
+	return total / float64(rows*cols)
 }
 
-func (wl *WriteLoss) refs(fixed [][]float64, a, b []float64) ([]float64, []float64) {
-	if fixed != nil {
-		return fixed[0], fixed[1]
+// sumMeanAll sums the levels of every block position over the layer for
+// the meanG reference, per side. Each position's sum runs over the rows in
+// order, as one pass over the matrix would add them; the k classes of rows
+// (r mod k) are independent, so they are what is split over the CPUs.
+func (wl *WriteLoss) sumMeanAll(w []float32, lv *rounded, continuous bool) {
+	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
+	sc := &wl.scratch
+	for side := range wl.sides() {
+		sc.meanAll[side] = zeroed(sc.meanAll[side], k*k)
 	}
-	var rb []float64
-	if b != nil {
-		rb = wl.reference(b)
+	parallelRange(min(k, rows), cols*max(1, rows/k), func(lo, hi int) {
+		for class := lo; class < hi; class++ {
+			for r := class; r < rows; r += k {
+				for col := range cols {
+					c := wl.levelAt(w, lv, r, col, continuous)
+					for side := range wl.sides() {
+						sc.meanAll[side][class*k+col%k] += wl.sideValue(c, side)
+					}
+				}
+			}
+		}
+	})
+}
+
+// levelAt returns the normalized level of matrix element (r, col): rounded
+// as lv has it, or continuous; 0 where the scale is 0.
+func (wl *WriteLoss) levelAt(w []float32, lv *rounded, r, col int, continuous bool) float64 {
+	alpha := lv.scales[wl.scaleOf(r)]
+	if alpha == 0 {
+		return 0
 	}
-	return wl.reference(a), rb
+	i := wl.initializerIndex(r, col)
+	if continuous {
+		return wl.q.ContinuousLevel(float64(w[i]) / alpha)
+	}
+	return float64(lv.level[i]) / float64(wl.q.Max())
+}
+
+// sides returns how many reference arrays the norm compares with: the
+// signed levels for l1, the pos and neg arrays for l2, none for cell.
+func (wl *WriteLoss) sides() int {
+	switch wl.Norm {
+	case L2:
+		return 2
+	case Cell:
+		return 0
+	}
+	return 1
+}
+
+// sideValue returns what the norm's side compares of a signed level c: c
+// itself for l1; for l2 the level on the pos array (side 0) or the neg
+// array (side 1).
+func (wl *WriteLoss) sideValue(c float64, side int) float64 {
+	switch {
+	case wl.Norm != L2:
+		return c
+	case side == 0:
+		return positive(c)
+	}
+	return positive(-c)
+}
+
+// positive is math.Max(c, 0), bit for bit (NaN and -0 included), inlined
+// and without a branch on the sign, which is a coin toss per weight: on
+// amd64 math.Max is an assembly call, which cost the l2 loss a third of
+// its time.
+func positive(c float64) float64 {
+	if c != c {
+		return math.NaN()
+	}
+	bits := math.Float64bits(c)
+	var keep uint64
+	if int64(bits) > 0 { // c > 0: neither a sign bit nor +0
+		keep = ^uint64(0)
+	}
+	return math.Float64frombits(bits & keep)
 }
 
 // softMaxPower is the exponent of the p-norm that stands in for a cell's
 // largest level: high enough to track the maximum, low enough that levels
 // just below it still get a gradient (the rounded levels tie often).
-// cellWrites computes its powers and root by repeated squaring.
+// rowCellWrites computes its powers and root by repeated squaring.
 const softMaxPower = 8
-
-// cellWrites returns the writes of the cell order, in units of L-1 levels
-// per cell that holds a weight, from the signed levels c (matrix layout):
-// per cell of a core, with P and N the soft maxima of its positive and
-// negative levels over the row's blocks, P + N + min(P, N) (the README's
-// method, section 4: visit the smaller side first). It stores dL/dc in grad.
-func (wl *WriteLoss) cellWrites(c, grad []float64) float64 {
-	rows, cols, k := wl.layer.Rows, wl.layer.Cols, wl.Block
-	totals := make([]float64, rows)
-	parallelRange(rows, cols, func(lo, hi int) {
-		for r := lo; r < hi; r++ {
-			row, g := c[r*cols:(r+1)*cols], grad[r*cols:(r+1)*cols]
-			for b := 0; b < min(k, cols); b++ {
-				var sumPos, sumNeg float64
-				for col := b; col < cols; col += k {
-					if v := row[col]; v > 0 {
-						sumPos += pow8(v)
-					} else {
-						sumNeg += pow8(-v)
-					}
-				}
-				// the 8th root
-				p, n := math.Sqrt(math.Sqrt(math.Sqrt(sumPos))), math.Sqrt(math.Sqrt(math.Sqrt(sumNeg)))
-				totals[r] += p + n + min(p, n)
-				// the smaller side is crossed twice
-				gp, gn := 1.0, 1.0
-				switch {
-				case p < n:
-					gp = 2
-				case n < p:
-					gn = 2
-				default:
-					gp, gn = 1.5, 1.5
-				}
-				for col := b; col < cols; col += k {
-					// d p / d v = (v/p)^7
-					switch v := row[col]; {
-					case v > 0:
-						g[col] = gp * pow8(v/p) * p / v
-					case v < 0:
-						g[col] = -gn * pow8(-v/n) * n / -v
-					}
-				}
-			}
-		}
-	})
-	cells := float64(rows * min(k, cols))
-	var total float64
-	for _, t := range totals {
-		total += t
-	}
-	for i := range grad {
-		grad[i] /= cells
-	}
-	return total / cells
-}
 
 // pow8 is v^8, the soft maximum's power, by repeated squaring.
 func pow8(v float64) float64 {

@@ -50,21 +50,11 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 	for i := range w {
 		w[i] = float32(rng.NormFloat64())
 	}
-	lm := wl.levels(w, wl.round(w), true)
-	var fixed [][]float64
-	if norm == L2 {
-		pos, neg := make([]float64, len(lm.c)), make([]float64, len(lm.c))
-		for i, v := range lm.c {
-			pos[i], neg[i] = math.Max(v, 0), math.Max(-v, 0)
-		}
-		fixed = [][]float64{wl.reference(pos), wl.reference(neg)}
-	} else {
-		fixed = [][]float64{wl.reference(lm.c), nil}
-	}
-	_, grad := wl.evalLevels(lm, fixed)
+	fixed := heldReferences(wl, w)
+	grad := make([]float32, len(w))
+	wl.evaluate(w, wl.round(w), grad, 1, gradCheck{continuous: true, fixed: fixed})
 	loss := func(w []float32) float64 {
-		l, _ := wl.evalLevels(wl.levels(w, wl.round(w), true), fixed)
-		return l
+		return wl.evaluate(w, wl.round(w), make([]float32, len(w)), 1, gradCheck{continuous: true, fixed: fixed})
 	}
 	nonzero := 0 // weights whose loss moves: a check of zeros against zeros proves nothing
 	for i := range w {
@@ -84,6 +74,30 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 	if nonzero < len(w)/2 {
 		t.Fatalf("the loss moves with only %d of %d weights; the check needs weights it depends on", nonzero, len(w))
 	}
+}
+
+// heldReferences returns the references training would compute from the
+// continuous levels of w, in matrix layout, for the check to hold still.
+func heldReferences(wl *WriteLoss, w []float32) [2][]float64 {
+	rows, cols := wl.layer.Rows, wl.layer.Cols
+	lv := wl.round(w)
+	if wl.Ref == MeanAll && wl.Norm != Cell {
+		wl.sumMeanAll(w, lv, true)
+	}
+	wl.ensureRowScratch(1)
+	s := &wl.scratch.rows[0]
+	var fixed [2][]float64
+	for side := range wl.sides() {
+		fixed[side] = make([]float64, rows*cols)
+	}
+	for r := range rows {
+		wl.rowLevels(s, w, lv, r, true)
+		refs := wl.rowReference(s, r, wl.rowSides(s), [2][]float64{})
+		for side := range wl.sides() {
+			copy(fixed[side][r*cols:], refs[side])
+		}
+	}
+	return fixed
 }
 
 // TestWriteLossIsZeroForEqualBlocks: blocks identical to their reference
@@ -200,5 +214,83 @@ func TestCellLossBracketsCellWrites(t *testing.T) {
 	q := float64((cols + k - 1) / k)
 	if soft < exact-1e-6 || soft > math.Pow(q, 1.0/softMaxPower)*exact+1e-6 {
 		t.Errorf("cell loss %.1f writes, want between %.0f and %.1f", soft, exact, math.Pow(q, 1.0/softMaxPower)*exact)
+	}
+}
+
+// TestLevelsSurviveNormalization: the write count takes the integer
+// levels where it once rounded the normalized ones back, round(c/(L-1) *
+// (L-1)); the two agree for every level of every bit width.
+func TestLevelsSurviveNormalization(t *testing.T) {
+	for bits := 1; bits <= quantize.MaxBits; bits++ {
+		max := float64(quantize.Config{Bits: bits}.MaxLevel())
+		for l := -int(max); l <= int(max); l++ {
+			if got := int64(math.Round(float64(l) / max * max)); got != int64(l) {
+				t.Errorf("bits %d: level %d comes back as %d", bits, l, got)
+			}
+		}
+	}
+}
+
+// TestLossOpScalesItsGradient: a loss op's gradient is the saved one
+// times the upstream gradient, also where that is not 1 (the training
+// graph hands the saved gradient on as it is), and on every run.
+func TestLossOpScalesItsGradient(t *testing.T) {
+	g := G.NewGraph()
+	x := G.NewTensor(g, tensor.Float32, 1, G.WithShape(3), G.WithName("x"), G.WithValue(tensor.New(tensor.WithShape(3), tensor.WithBacking([]float32{1, 2, 3}))))
+	saved := []float32{0.5, -0.25, 3}
+	loss, err := applyLoss("L", x, func([]float32) (float64, []float32, error) { return 1, saved, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, err := G.Mul(loss, G.NewConstant(float32(3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := G.Grad(cost, x); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g, G.BindDualValues(x))
+	defer vm.Close()
+	for run := range 2 {
+		if run > 0 {
+			// gorgonia adds each run's gradient to the bound one
+			dv, err := x.Grad()
+			if err != nil {
+				t.Fatal(err)
+			}
+			clear(dv.Data().([]float32))
+		}
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		gv, err := x.Grad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, v := range gv.Data().([]float32) {
+			if want := 3 * saved[i]; v != want {
+				t.Errorf("run %d: gradient %d is %v, want %v", run, i, v, want)
+			}
+		}
+	}
+	if saved[0] != 0.5 || saved[1] != -0.25 || saved[2] != 3 {
+		t.Errorf("the op changed the saved gradient: %v", saved)
+	}
+}
+
+// TestPositiveIsMathMax: positive(c) is math.Max(c, 0) bit for bit.
+func TestPositiveIsMathMax(t *testing.T) {
+	values := []float64{0, math.Copysign(0, -1), 1, -1, math.Inf(1), math.Inf(-1), math.NaN(), -math.NaN(),
+		math.Float64frombits(0x7FF0000000000002), math.Float64frombits(0xFFF8000000000003),
+		math.SmallestNonzeroFloat64, -math.SmallestNonzeroFloat64, math.MaxFloat64, -math.MaxFloat64}
+	rng := rand.New(rand.NewSource(5))
+	for range 1000 {
+		values = append(values, rng.NormFloat64(), math.Float64frombits(rng.Uint64()))
+	}
+	for _, c := range values {
+		if got, want := math.Float64bits(positive(c)), math.Float64bits(math.Max(c, 0)); got != want {
+			t.Errorf("positive(%v) has bits %#x, math.Max %#x", c, got, want)
+		}
 	}
 }

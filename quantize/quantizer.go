@@ -3,6 +3,7 @@ package quantize
 import (
 	"math"
 	"math/big"
+	"math/bits"
 )
 
 // Quantizer holds a Config's constants, precomputed so that quantizing one
@@ -15,7 +16,8 @@ type Quantizer struct {
 	lnBeta float64
 	trans  []float64 // trans[l] = beta^l, l = 0..L-1
 	deq    []float64 // deq[v] = (beta^(L-1-v) - ref) / s: q(w) for alpha = 1
-	start  []uint8   // where bracket's search starts, per grid cell of y
+	up     []float64 // thresholds: the magnitude of y is the number at or below y
+	least  []uint8   // where Magnitude's count starts, per grid cell of y
 }
 
 // NewQuantizer validates c and precomputes its constants.
@@ -34,7 +36,8 @@ func NewQuantizer(c Config) (*Quantizer, error) {
 	}
 	q.ref = q.trans[max]
 	q.s = 1 - q.ref
-	q.start = startTable(q.trans, startGrid)
+	q.up = thresholds(q.trans)
+	q.least = leastTable(q.up, leastGrid)
 	for v := range q.deq {
 		q.deq[v] = (q.trans[max-v] - q.ref) / q.s
 	}
@@ -51,50 +54,72 @@ func (q *Quantizer) Magnitude(x float64) int {
 	// (allowed by the spec on some architectures), which would round
 	// differently from the reference.
 	y := float64(x*q.s) + q.ref
-	lo, hi := q.bracket(y)
-	l := lo
-	if math.Abs(y-q.trans[lo]) > math.Abs(y-q.trans[hi]) {
-		l = hi
-	}
-	return q.max - l
-}
-
-// bracket returns the adjacent exponents lo <= hi whose transmissions
-// enclose y, beta^lo >= y >= beta^hi, clamped to [0, L-1]; NaN gives 0.
-// Any enclosing pair yields the same nearest level, so a table lookup
-// picks the levels the reference's floor and ceil of log_beta(y) do, at a
-// fraction of the cost of a logarithm.
-func (q *Quantizer) bracket(y float64) (lo, hi int) {
 	switch {
 	case !(y < q.trans[0]):
-		return 0, 0 // y >= 1, or NaN
+		return q.max // y >= 1, or NaN
 	case !(y > q.trans[q.max]):
-		return q.max, q.max
+		return 0
 	}
-	// start from the last exponent at or above the grid cell's top, then
-	// walk down; the grid is fine enough that the walk is usually empty
-	lo = int(q.start[int(y*float64(len(q.start)-1))])
-	for q.trans[lo+1] >= y {
-		lo++
+	// start from a lower bound for the grid cell of y and count the
+	// thresholds up to y; the grid is fine enough that there are rarely any
+	v := int(q.least[int(y*float64(len(q.least)-1))])
+	for q.up[v] <= y {
+		v++
 	}
-	return lo, lo + 1
+	return v
 }
 
-// startGrid is the resolution of the table bracket starts from.
-const startGrid = 4096
+// nearerDarker reports whether y, between the transmissions beta^(l+1) and
+// beta^l, is nearer to the darker beta^(l+1): the method's rule, ties going
+// to the brighter beta^l, in the arithmetic the reference compares with.
+func nearerDarker(trans []float64, l int, y float64) bool {
+	return math.Abs(y-trans[l]) > math.Abs(y-trans[l+1])
+}
 
-// startTable returns, for each grid cell [g, g+1)/(n-1) of y, the largest
-// exponent l with beta^l >= (g+1)/(n-1), or 0 if none: a lower bound on
-// bracket's lo for every y in the cell.
-func startTable(trans []float64, n int) []uint8 {
+// thresholds returns up: up[v], for v < L-1, is the smallest y whose
+// nearest transmission is that of a magnitude above v, and up[L-1] is
+// +Inf. Between two adjacent transmissions, nearerDarker holds up to a
+// point and not after it (the distances are rounded monotonically), so the
+// magnitude of y is the number of thresholds at or below y; each is found
+// by bisecting the floats between the two transmissions, so the levels are
+// exactly those of the nearest rule.
+func thresholds(trans []float64) []float64 {
+	max := len(trans) - 1
+	up := make([]float64, max+1)
+	for v := range max {
+		l := max - 1 - v // beta^(l+1) has magnitude v, beta^l v+1
+		// positive floats order as their bits do
+		below, above := math.Float64bits(trans[l+1]), math.Float64bits(trans[l])
+		for above-below > 1 {
+			mid := below + (above-below)/2
+			if nearerDarker(trans, l, math.Float64frombits(mid)) {
+				below = mid
+			} else {
+				above = mid
+			}
+		}
+		up[v] = math.Float64frombits(above)
+	}
+	up[max] = math.Inf(1)
+	return up
+}
+
+// leastGrid is the resolution of the table Magnitude starts from.
+const leastGrid = 4096
+
+// leastTable returns, for each grid cell [g, g+1)/(n-1) of y, how many
+// thresholds lie at or below (g-1)/(n-1): a lower bound on the magnitude
+// of every y that Magnitude puts in the cell, with a cell to spare for the
+// rounding of y*(n-1).
+func leastTable(up []float64, n int) []uint8 {
 	t := make([]uint8, n)
 	for g := range t {
-		top := float64(g+1) / float64(n-1)
-		l := 0
-		for l+1 < len(trans) && trans[l+1] >= top {
-			l++
+		bottom := float64(g-1) / float64(n-1)
+		v := 0
+		for up[v] <= bottom {
+			v++
 		}
-		t[g] = uint8(l)
+		t[g] = uint8(v)
 	}
 	return t
 }
@@ -122,8 +147,11 @@ func (q *Quantizer) Level(w, alpha float64) int {
 		return 0
 	}
 	v := q.Magnitude(math.Abs(w) / alpha)
+	// a conditional negation, not a second return: the compiler makes it
+	// a conditional move, where a branch on the sign, a coin toss per
+	// weight, is mispredicted half the time
 	if w < 0 {
-		return -v
+		v = -v
 	}
 	return v
 }
@@ -132,10 +160,11 @@ func (q *Quantizer) Level(w, alpha float64) int {
 // sign(c) * alpha * (beta^(L-1-|c|) - ref) / (1 - ref). It panics if |c|
 // exceeds L-1.
 func (q *Quantizer) Dequantize(c int, alpha float64) float64 {
-	if c < 0 {
-		return -(q.deq[-c] * alpha)
-	}
-	return q.deq[c] * alpha
+	// -(deq[|c|] * alpha) for negative c, computed on the bits without a
+	// branch on the sign, a coin toss per weight (see Level)
+	sign := c >> (bits.UintSize - 1) // -1 for negative c, else 0
+	d := q.deq[(c^sign)-sign] * alpha
+	return math.Float64frombits(math.Float64bits(d) ^ uint64(sign)&(1<<63))
 }
 
 // LevelGrad is the derivative of the continuous signed level, divided by

@@ -221,3 +221,100 @@ func TestMagnitudeMatchesLogForm(t *testing.T) {
 		}
 	}
 }
+
+// TestSignWithoutBranches: Level and Dequantize, which handle the sign on
+// the bits, give what the plain definitions do, bit for bit, for every
+// level and for weights of either sign, zeros and NaN included.
+func TestSignWithoutBranches(t *testing.T) {
+	for _, c := range []Config{{Bits: 4, PCMLoss: 0.128}, {Bits: 8, PCMLoss: 0.02}, {Bits: 1, PCMLoss: 0.5}} {
+		q, err := NewQuantizer(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, alpha := range []float64{0, 1, 0.37, 2.5e-3, math.Inf(1), math.NaN()} {
+			for level := -q.max; level <= q.max; level++ {
+				want := q.deq[max(level, -level)] * alpha
+				if level < 0 {
+					want = -want
+				}
+				if got := q.Dequantize(level, alpha); math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("%+v: Dequantize(%d, %v) = %v, want %v", c, level, alpha, got, want)
+				}
+			}
+		}
+		rng := rand.New(rand.NewSource(2))
+		ws := []float64{0, math.Copysign(0, -1), math.NaN(), 1, -1, math.Inf(-1)}
+		for range 10000 {
+			ws = append(ws, rng.NormFloat64())
+		}
+		for _, w := range ws {
+			want := 0
+			if !math.IsNaN(w) {
+				want = q.Magnitude(math.Abs(w) / 1.5)
+				if w < 0 {
+					want = -want
+				}
+			}
+			if got := q.Level(w, 1.5); got != want {
+				t.Errorf("%+v: Level(%v, 1.5) = %d, want %d", c, w, got, want)
+			}
+		}
+	}
+}
+
+// TestMagnitudeByThresholds: counting thresholds gives the levels of the
+// nearest rule applied literally (a scan for the two transmissions around
+// y, then the nearer one, ties to the higher transmission), for every bit
+// width and several PCM losses, at and around every threshold and every
+// transmission, on random values, and at the ends.
+func TestMagnitudeByThresholds(t *testing.T) {
+	for bits := 1; bits <= MaxBits; bits++ {
+		for _, loss := range []float64{0.02, 0.128, 0.3, 0.5, 0.9} {
+			q, err := NewQuantizer(Config{Bits: bits, PCMLoss: loss})
+			if err != nil {
+				t.Fatal(err)
+			}
+			xs := []float64{0, 1, 1.5, -0.5, 1e-300, math.Inf(1), math.NaN()}
+			for _, y := range append(append([]float64{}, q.up[:q.max]...), q.trans...) {
+				x := (y - q.ref) / q.s
+				for range 40 {
+					x = math.Nextafter(x, math.Inf(-1))
+				}
+				for range 80 {
+					xs = append(xs, x)
+					x = math.Nextafter(x, math.Inf(1))
+				}
+			}
+			rng := rand.New(rand.NewSource(int64(bits)))
+			for range 20000 {
+				xs = append(xs, rng.Float64()*1.1)
+			}
+			for _, x := range xs {
+				if got, want := q.Magnitude(x), nearestByScan(q, x); got != want {
+					t.Fatalf("bits %d loss %v: Magnitude(%v) = %d, the nearest rule %d", bits, loss, x, got, want)
+				}
+			}
+		}
+	}
+}
+
+// nearestByScan is the nearest rule without tables: the exponents whose
+// transmissions enclose y, found by a scan, and the nearer of the two.
+func nearestByScan(q *Quantizer, x float64) int {
+	y := float64(x*q.s) + q.ref
+	var lo, hi int
+	switch {
+	case !(y < q.trans[0]):
+	case !(y > q.trans[q.max]):
+		lo, hi = q.max, q.max
+	default:
+		for q.trans[lo+1] >= y {
+			lo++
+		}
+		hi = lo + 1
+	}
+	if math.Abs(y-q.trans[lo]) > math.Abs(y-q.trans[hi]) {
+		return q.max - hi
+	}
+	return q.max - lo
+}
