@@ -87,7 +87,7 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, er
 	if recorded := writes.Get(sched.Header.Strategy); total.Writes != recorded {
 		return nil, fmt.Errorf("replaying the schedule gives %d writes, %s records %d", total.Writes, m.Path, recorded)
 	}
-	chip, err := verifyChip(m, sched, rep)
+	chip, err := verifyChip(m, sched, profile, rep)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, er
 // verifyChip replays the schedule's chip plan, when it has one, and
 // checks the steady-state figures against the model's "elight.chip"
 // metadata and, when rep is not nil, the report's chip section.
-func verifyChip(m *onnxio.Model, sched *reorder.Schedule, rep *report.Report) (*reorder.ChipStats, error) {
+func verifyChip(m *onnxio.Model, sched *reorder.Schedule, profile reorder.Profile, rep *report.Report) (*reorder.ChipStats, error) {
 	recorded := m.Metadata()["elight.chip"]
 	if sched.Chip == nil {
 		if recorded != "" {
@@ -109,17 +109,13 @@ func verifyChip(m *onnxio.Model, sched *reorder.Schedule, rep *report.Report) (*
 	if err := json.Unmarshal([]byte(recorded), &meta); err != nil {
 		return nil, fmt.Errorf("%s: metadata elight.chip: %w", m.Path, err)
 	}
-	var config report.Config
-	if err := json.Unmarshal([]byte(m.Metadata()["elight.config"]), &config); err != nil {
-		return nil, fmt.Errorf("%s: metadata elight.config: %w", m.Path, err)
-	}
 	var levels []*quantize.Levels
 	var orders []*reorder.Order
 	for _, sl := range sched.Layers {
 		levels = append(levels, sl.Levels)
 		orders = append(orders, sl.Order)
 	}
-	st, err := reorder.ReplayChip(levels, orders, *sched.Chip, reorder.Profile(config.Device))
+	st, err := reorder.ReplayChip(levels, orders, *sched.Chip, profile)
 	if err != nil {
 		return nil, fmt.Errorf("chip plan: %w", err)
 	}

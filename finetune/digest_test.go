@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
-	"fmt"
 	"hash"
 	"math"
 	"math/rand"
@@ -86,25 +85,12 @@ func TestWriteLossDigests(t *testing.T) {
 		"neighbor/l2/transposed=true/perRow=true/headroom=0":     "e5c29fa77165b1cba6a951c4aa0f3f1756530e76eb9cc825eac181e6e3ff07dc",
 		"neighbor/l2/transposed=true/perRow=true/headroom=2.5":   "211009179840e1456c494420ea32dee32660661907356b9f640710e82a30fc6d",
 	}
-	for _, layout := range []onnxio.Layer{{Rows: 70, Cols: 200}, {Rows: 70, Cols: 200, Transposed: true}} {
-		for _, ref := range []Reference{MeanRow, MeanAll, Neighbor} {
-			for _, norm := range []Norm{L1, L2, Cell} {
-				if norm == Cell && ref != MeanRow {
-					continue // the cell loss has no reference block
-				}
-				for _, perRow := range []bool{false, true} {
-					for _, headroom := range []float64{0, 2.5} {
-						name := fmt.Sprintf("%s/%s/transposed=%v/perRow=%v/headroom=%v", ref, norm, layout.Transposed, perRow, headroom)
-						cfg := quantize.Config{Bits: 4, PCMLoss: 0.128, PerRow: perRow, Headroom: headroom}
-						got := writeLossDigest(t, layout, cfg, ref, norm)
-						if got != want[name] {
-							t.Errorf("%s: digest %s, want %s", name, got, want[name])
-						}
-					}
-				}
-			}
+	layouts := []onnxio.Layer{{Rows: 70, Cols: 200}, {Rows: 70, Cols: 200, Transposed: true}}
+	forEachWriteLossCase(layouts, func(name string, layout onnxio.Layer, ref Reference, norm Norm, cfg quantize.Config) {
+		if got := writeLossDigest(t, layout, cfg, ref, norm); got != want[name] {
+			t.Errorf("%s: digest %s, want %s", name, got, want[name])
 		}
-	}
+	})
 }
 
 // writeLossDigest evaluates one loss on seeded weights, a row of zeros (no

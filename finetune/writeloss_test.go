@@ -22,6 +22,14 @@ func TestWriteLossGradient(t *testing.T) {
 		{Rows: 5, Cols: 7},                   // Conv / Gemm with transB=1: stored [Rows, Cols]
 		{Rows: 5, Cols: 7, Transposed: true}, // MatMul: stored [Cols, Rows]
 	}
+	forEachWriteLossCase(layouts, func(name string, layout onnxio.Layer, ref Reference, norm Norm, cfg quantize.Config) {
+		t.Run(name, func(t *testing.T) { checkWriteLossGradient(t, layout, ref, norm, cfg) })
+	})
+}
+
+// forEachWriteLossCase calls f for every reference, norm, scale and
+// headroom on each layout, with a name that tells them apart.
+func forEachWriteLossCase(layouts []onnxio.Layer, f func(name string, layout onnxio.Layer, ref Reference, norm Norm, cfg quantize.Config)) {
 	for _, layout := range layouts {
 		for _, ref := range []Reference{MeanRow, MeanAll, Neighbor} {
 			for _, norm := range []Norm{L1, L2, Cell} {
@@ -31,8 +39,7 @@ func TestWriteLossGradient(t *testing.T) {
 				for _, perRow := range []bool{false, true} {
 					for _, headroom := range []float64{0, 2.5} {
 						cfg := quantize.Config{Bits: 4, PCMLoss: 0.128, PerRow: perRow, Headroom: headroom}
-						name := fmt.Sprintf("%s/%s/transposed=%v/perRow=%v/headroom=%v", ref, norm, layout.Transposed, perRow, headroom)
-						t.Run(name, func(t *testing.T) { checkWriteLossGradient(t, layout, ref, norm, cfg) })
+						f(fmt.Sprintf("%s/%s/transposed=%v/perRow=%v/headroom=%v", ref, norm, layout.Transposed, perRow, headroom), layout, ref, norm, cfg)
 					}
 				}
 			}

@@ -116,18 +116,14 @@ func (plan ChipPlan) Validate(inf Inference) error {
 // ChipStats is the cost of one inference on the chip in steady state.
 type ChipStats struct {
 	// Stats holds the whole chip's figures; MaxCellWrites is the most
-	// writes any physical cell takes in one inference.
+	// writes any physical cell takes in one inference, so Lifetime is
+	// the inferences until that cell wears out.
 	Stats
 	// K is the core size and CellWrites[(c*K + a)*K + b] the writes per
 	// inference of cell (a, b) of physical core c.
 	K          int
 	CellWrites []int64
 }
-
-// Lifetime returns how many inferences the chip runs before its
-// most-written cell reaches the profile's endurance (+Inf if no cell is
-// written: the model stays programmed).
-func (s ChipStats) Lifetime(p Profile) float64 { return s.Stats.Lifetime(p) }
 
 // AccountChip returns the steady-state cost of one inference of inf run
 // on the chip as plan says. Latency adds up the layers; within a layer the
