@@ -2,11 +2,10 @@ package finetune
 
 import (
 	"math"
-	"runtime"
-	"sync"
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // layerLevels maps a photonic layer's weight initializer onto the matrix
@@ -95,7 +94,7 @@ func (ll *layerLevels) dequantize(w []float32) []float32 {
 func (ll *layerLevels) roundInto(r *rounded, w []float32, deq []float32) {
 	ll.findScales(r, w)
 	r.level = resized(r.level, len(w))
-	parallelRange(ll.layer.Rows, ll.layer.Cols, func(lo, hi int) {
+	parallel.Split(ll.layer.Rows, ll.layer.Cols, minBlockWeights, func(_, lo, hi int) {
 		for row := lo; row < hi; row++ {
 			ll.roundRow(r, w, deq, row)
 		}
@@ -131,7 +130,7 @@ func (ll *layerLevels) findScales(r *rounded, w []float32) {
 	}
 	r.scales, r.owner = resized(r.scales, groups), resized(r.owner, groups)
 	if ll.perRow {
-		parallelRange(ll.layer.Rows, ll.layer.Cols, func(lo, hi int) {
+		parallel.Split(ll.layer.Rows, ll.layer.Cols, minBlockWeights, func(_, lo, hi int) {
 			for row := lo; row < hi; row++ {
 				base, stride := ll.rowStart(row)
 				// a row's weights in column order are in initializer order
@@ -140,8 +139,8 @@ func (ll *layerLevels) findScales(r *rounded, w []float32) {
 			}
 		})
 	} else {
-		r.best = resized(r.best, parts(len(w), 1))
-		parallelParts(len(w), 1, func(part, lo, hi int) {
+		r.best = resized(r.best, parallel.Blocks(len(w), 1, minBlockWeights))
+		parallel.Split(len(w), 1, minBlockWeights, func(part, lo, hi int) {
 			r.best[part] = largest(w, lo, 1, hi-lo)
 		})
 		r.scales[0], r.owner[0] = 0, -1
@@ -170,31 +169,10 @@ func largest(w []float32, base, stride, n int) scaleCandidate {
 	return best
 }
 
-// parallelRange splits [0, n) into one contiguous range per CPU and runs
-// f on them concurrently: the quantizer and the write-aware loss visit
-// every weight on every step. Each index stands for perIndex weights;
-// ranges of fewer than 4096 weights are not worth a goroutine.
-func parallelRange(n, perIndex int, f func(lo, hi int)) {
-	parallelParts(n, perIndex, func(_, lo, hi int) { f(lo, hi) })
-}
-
-// parts returns how many ranges parallelRange splits n indices of
-// perIndex weights into.
-func parts(n, perIndex int) int {
-	return min(runtime.GOMAXPROCS(0), max(1, n*perIndex/4096), n)
-}
-
-// parallelParts is parallelRange that also tells f which of the parts(n,
-// perIndex) ranges it has, so that each can have scratch space of its own.
-func parallelParts(n, perIndex int, f func(part, lo, hi int)) {
-	parts := parts(n, perIndex)
-	if parts == 1 {
-		f(0, 0, n) // no goroutine for one range
-		return
-	}
-	var wg sync.WaitGroup
-	for p := range parts {
-		wg.Go(func() { f(p, p*n/parts, (p+1)*n/parts) })
-	}
-	wg.Wait()
-}
+// minBlockWeights is the fewest weights worth a goroutine of their own
+// when a loop over a layer's weights is split into blocks
+// (parallel.Split's minWork, each index counting its weights as work): the
+// quantizer and the write-aware loss visit every weight on every step, so
+// their loops run on every CPU, but a block of fewer weights takes less
+// time than handing it to another goroutine does.
+const minBlockWeights = 4096

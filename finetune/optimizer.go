@@ -3,6 +3,8 @@ package finetune
 import (
 	"fmt"
 	"math"
+
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // optimizer updates parameters in place from their gradients.
@@ -38,7 +40,7 @@ func (o *sgd) step(params, grads [][]float32, lr float64) {
 	for i, p := range params {
 		v, g := o.velocity[i], grads[i]
 		// each weight's update is its own: any split gives the same bits
-		parallelRange(len(p), 1, func(lo, hi int) {
+		parallel.Split(len(p), 1, minBlockWeights, func(_, lo, hi int) {
 			for j := lo; j < hi; j++ {
 				v[j] = mu*v[j] + g[j] + wd*p[j]
 				p[j] -= eta * v[j]
@@ -70,7 +72,7 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 	for i, p := range params {
 		m, v, g := o.m[i], o.v[i], grads[i]
 		// each weight's update is its own: any split gives the same bits
-		parallelRange(len(p), 1, func(lo, hi int) {
+		parallel.Split(len(p), 1, minBlockWeights, func(_, lo, hi int) {
 			for j := lo; j < hi; j++ {
 				m[j] = b1*m[j] + (1-b1)*g[j]
 				v[j] = b2*v[j] + (1-b2)*g[j]*g[j]

@@ -13,6 +13,7 @@ import (
 	"github.com/elight-photonic/elight/finetune/network"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/quantize/parallel"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -242,7 +243,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	}
 	// gorgonia adds each run's gradients to the ones already there
 	for _, g := range tr.grads {
-		parallelRange(len(g), 1, func(lo, hi int) { clear(g[lo:hi]) })
+		parallel.Split(len(g), 1, minBlockWeights, func(_, lo, hi int) { clear(g[lo:hi]) })
 	}
 	for _, wl := range tr.losses {
 		wl.weightsChanged() // in the last update

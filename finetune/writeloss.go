@@ -6,6 +6,7 @@ import (
 
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // Reference names the block the write-aware loss pulls each block toward.
@@ -183,8 +184,8 @@ func (wl *WriteLoss) evaluate(w []float32, lv *rounded, grad []float32, scale fl
 	if wl.Ref == MeanAll && check.fixed[0] == nil && wl.Norm != Cell {
 		wl.sumMeanAll(w, lv, check.continuous)
 	}
-	wl.ensureRowScratch(parts(rows, cols))
-	parallelParts(rows, cols, func(part, lo, hi int) {
+	wl.ensureRowScratch(parallel.Blocks(rows, cols, minBlockWeights))
+	parallel.Split(rows, cols, minBlockWeights, func(part, lo, hi int) {
 		s := &sc.rows[part]
 		for r := lo; r < hi; r++ {
 			wl.rowLevels(s, w, lv, r, check.continuous)
@@ -278,7 +279,7 @@ func (wl *WriteLoss) sumMeanAll(w []float32, lv *rounded, continuous bool) {
 	for side := range wl.sides() {
 		sc.meanAll[side] = zeroed(sc.meanAll[side], k*k)
 	}
-	parallelRange(min(k, rows), cols*max(1, rows/k), func(lo, hi int) {
+	parallel.Split(min(k, rows), cols*max(1, rows/k), minBlockWeights, func(_, lo, hi int) {
 		for class := lo; class < hi; class++ {
 			for r := class; r < rows; r += k {
 				for col := range cols {

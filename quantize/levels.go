@@ -3,8 +3,8 @@ package quantize
 import (
 	"fmt"
 	"math"
-	"runtime"
-	"sync"
+
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // Levels is a [Rows, Cols] weight matrix quantized to PCM levels.
@@ -41,8 +41,9 @@ func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 	}
 	lv := &Levels{Config: c, Rows: rows, Cols: cols, Scale: scale, Signed: make([]int16, len(m))}
 	// One logarithm per weight is the whole cost; rows are independent, so
-	// split them over the CPUs (a VGG16 classifier has 100M weights).
-	parallelRows(rows, func(r0, r1 int) {
+	// split them over the CPUs (a VGG16 classifier has 100M weights):
+	// work 1 and minWork 1 give every CPU a block, however few the rows.
+	parallel.Split(rows, 1, 1, func(_, r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			alpha := lv.Alpha(r)
 			row := m[r*cols : (r+1)*cols]
@@ -81,17 +82,6 @@ func (c Config) Scales(w []float32, groups int, groupOf func(i int) int) (alpha 
 		alpha[g] *= c.ScaleFactor()
 	}
 	return alpha, owner, firstNonFinite
-}
-
-// parallelRows calls f on contiguous row ranges covering [0, rows), one per
-// CPU at most, and waits for them.
-func parallelRows(rows int, f func(r0, r1 int)) {
-	workers := min(runtime.GOMAXPROCS(0), rows)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() { f(w*rows/workers, (w+1)*rows/workers) })
-	}
-	wg.Wait()
 }
 
 // Alpha returns the scale of row r.

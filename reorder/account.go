@@ -1,5 +1,7 @@
 package reorder
 
+import "github.com/elight-photonic/elight/quantize/parallel"
+
 // Account returns the cost of programming layer l in order o on device p.
 // Each core starts from the cleared state (every level 0). o must be valid
 // (see Order.Validate; Plan's orders are): Account trusts it for speed,
@@ -15,7 +17,7 @@ func Account(l *Layer, o *Order, p Profile) (Stats, error) {
 	// up moves in [0, q) and down moves in [q, 2q).
 	steps := make([]int32, rows*2*q)
 	tr := newTransitions(l.Max)
-	parallel(rows, func(i int) {
+	parallel.Items(rows, func(i int) {
 		up, down := steps[2*i*q:(2*i+1)*q], steps[(2*i+1)*q:(2*i+2)*q]
 		lv := l.row(i)
 		var c rowCost

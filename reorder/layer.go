@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // Layer is a quantized weight matrix cut into the K x K blocks its cores are
@@ -42,7 +43,7 @@ func Partition(lv *quantize.Levels, k int) (*Layer, error) {
 	}
 	q := g.BlockCols()
 	l := &Layer{Grid: g, Max: maxLevel, levels: make([]int16, g.BlockRows()*k*k*q)}
-	parallel(g.BlockRows(), func(i int) {
+	parallel.Items(g.BlockRows(), func(i int) {
 		for a := range min(k, g.Rows-i*k) {
 			src := lv.Signed[(i*k+a)*g.Cols : (i*k+a+1)*g.Cols]
 			for b := range k {

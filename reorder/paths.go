@@ -1,5 +1,7 @@
 package reorder
 
+import "github.com/elight-photonic/elight/quantize/parallel"
+
 // maxPathChunk bounds the points of one path problem. A core's q blocks
 // are cut into consecutive chunks of at most this many, each solved from
 // where the previous one ended, so the quadratic distance work grows
@@ -17,7 +19,7 @@ func planPaths(l *Layer, column, block bool) [2]*Order {
 	if block {
 		orders[1] = newOrder(l.Grid, Block)
 	}
-	parallelWith(l.BlockRows(), func() *pathWorker { return &pathWorker{l: l} }, func(w *pathWorker, i int) {
+	parallel.ItemsWith(l.BlockRows(), func() *pathWorker { return &pathWorker{l: l} }, func(w *pathWorker, i int) {
 		w.plan(i, orders[0], orders[1])
 	})
 	return orders

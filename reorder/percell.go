@@ -1,5 +1,7 @@
 package reorder
 
+import "github.com/elight-photonic/elight/quantize/parallel"
+
 // planPerCell fills the Sort order srt and the Cell order cel (either may
 // be nil): each cell orders its own q levels by a rank, stably, with a
 // counting sort.
@@ -18,7 +20,7 @@ package reorder
 // negative side goes first.
 func planPerCell(l *Layer, srt, cel *Order) {
 	q, kk := l.BlockCols(), l.K*l.K
-	parallelWith(l.BlockRows(), func() *cellSorter { return newCellSorter(2*l.Max + 1) }, func(cs *cellSorter, i int) {
+	parallel.ItemsWith(l.BlockRows(), func() *cellSorter { return newCellSorter(2*l.Max + 1) }, func(cs *cellSorter, i int) {
 		lv := l.row(i)
 		for u := range kk {
 			cs.count(lv[u*q : (u+1)*q])

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/elight-photonic/elight/quantize"
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // Replay programs simulated cores with the quantized matrix lv in order o,
@@ -26,7 +27,7 @@ func Replay(lv *quantize.Levels, o *Order, p Profile) (Stats, error) {
 	rows := g.BlockRows()
 	cores := make([]coreReplay, rows)
 	x := replayInput(g.BlockCols() * g.K)
-	parallel(rows, func(i int) { cores[i] = replayCore(lv, o, p, i, x) })
+	parallel.Items(rows, func(i int) { cores[i] = replayCore(lv, o, p, i, x) })
 
 	var s Stats
 	stepTime := make([]float64, g.BlockCols())

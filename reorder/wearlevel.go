@@ -3,6 +3,8 @@ package reorder
 import (
 	"fmt"
 	"slices"
+
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // ChipResult compares two plans of one inference on a chip: the naive
@@ -64,7 +66,7 @@ func levelledChipPlan(inf Inference, cores int) ChipPlan {
 	for li, l := range inf.Layers {
 		p := l.BlockRows()
 		costs := make([]*jobCost, p)
-		parallel(p, func(i int) { costs[i] = newJobCost(tr, l, inf.Orders[li], i) })
+		parallel.Items(p, func(i int) { costs[i] = newJobCost(tr, l, inf.Orders[li], i) })
 		byWear := make([]int, p)
 		for i := range byWear {
 			byWear[i] = i

@@ -7,6 +7,8 @@ import (
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // convolution is a 2-D convolution (group 1) of x [N, C, H, W] with filters
@@ -112,7 +114,7 @@ func (l lane) buffer(i, n int) []float32 {
 }
 
 func (l lane) parallel(n, work int, f func(lo, hi int)) {
-	parallelOn(l.threads, n, work, func(_, lo, hi int) { f(lo, hi) })
+	parallel.SplitOn(l.threads, n, work, minParallelWork, func(_, lo, hi int) { f(lo, hi) })
 }
 
 // lanes is the number of goroutines that take whole groups of images: with
@@ -140,7 +142,7 @@ func (cv *convolution) eachGroup(f func(l lane, first, count int)) {
 	if lanes > 1 {
 		threads = 1
 	}
-	parallelOn(lanes, groups, minParallelWork, func(worker, lo, hi int) {
+	parallel.SplitOn(lanes, groups, minParallelWork, minParallelWork, func(worker, lo, hi int) {
 		for g := lo; g < hi; g++ {
 			first := g * cv.perGroup
 			f(lane{cv: cv, worker: worker, threads: threads}, first, min(cv.perGroup, cv.batch-first))
@@ -331,7 +333,7 @@ func (cv *convolution) filterGrad(dw, x, dy []float32) {
 		width := count * pixels
 		l.gemm(false, true, cv.outC, patch, width, g, width, cols, width, 1, sums[l.worker], patch)
 	})
-	parallel(len(dw), lanes, func(lo, hi int) {
+	parallel.Split(len(dw), lanes, minParallelWork, func(_, lo, hi int) {
 		for _, sum := range sums[1:] {
 			for i, v := range sum[lo:hi] {
 				dw[lo+i] += v

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize/parallel"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -201,7 +202,7 @@ func reluNode(x *G.Node) (*G.Node, error) {
 	}
 	return filling(applyKernel("Relu", x.Shape(), func(out []float32, in [][]float32) {
 		x := in[0]
-		parallel(len(out), 1, func(lo, hi int) {
+		parallel.Split(len(out), 1, minParallelWork, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				out[i] = max(x[i], 0)
 			}
@@ -213,7 +214,7 @@ func reluNode(x *G.Node) (*G.Node, error) {
 func reluGradNode(y, grad *G.Node) (*G.Node, error) {
 	return filling(applyKernel("ReluGrad", y.Shape(), func(out []float32, in [][]float32) {
 		y, dy := in[0], in[1]
-		parallel(len(out), 1, func(lo, hi int) {
+		parallel.Split(len(out), 1, minParallelWork, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				// y >= +0, so y > 0 where its bits are not zero; masking
 				// the bits avoids a branch taken at random
@@ -232,7 +233,7 @@ func (b *builder) pointwise(ins []*value, name string, f func(x float32) float32
 		return nil, err
 	}
 	forward := func(out []float32, in [][]float32) {
-		parallel(len(out), 4, func(lo, hi int) {
+		parallel.Split(len(out), 4, minParallelWork, func(_, lo, hi int) {
 			for i := lo; i < hi; i++ {
 				out[i] = f(in[0][i])
 			}
@@ -240,7 +241,7 @@ func (b *builder) pointwise(ins []*value, name string, f func(x float32) float32
 	}
 	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
 		dx, err := applyKernel(name+"Grad", inputs[0].Shape(), func(out []float32, in [][]float32) {
-			parallel(len(out), 4, func(lo, hi int) {
+			parallel.Split(len(out), 4, minParallelWork, func(_, lo, hi int) {
 				for i := lo; i < hi; i++ {
 					out[i] = in[2][i] * df(in[0][i], in[1][i])
 				}

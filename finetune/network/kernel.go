@@ -10,6 +10,8 @@ import (
 	"github.com/chewxy/hm"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
+
+	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
 // kernel is a gorgonia operator whose forward pass is a plain Go function over
@@ -91,7 +93,7 @@ func (k *kernel) Do(values ...G.Value) (G.Value, error) {
 	if k.out == nil {
 		k.out = make([]float32, k.outShape.TotalSize())
 	} else if !k.fills {
-		parallel(len(k.out), 1, func(lo, hi int) { clear(k.out[lo:hi]) })
+		parallel.Split(len(k.out), 1, minParallelWork, func(_, lo, hi int) { clear(k.out[lo:hi]) })
 	}
 	k.forward(k.out, in)
 	// a fresh tensor header every pass: gorgonia reshapes values in place

@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize/parallel"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -165,7 +166,7 @@ func channelSumNode(x *G.Node, shape tensor.Shape) (*G.Node, error) {
 	channels, inner := x.Shape()[1], numElements(x.Shape()[2:])
 	return filling(applyKernel("ChannelSum", shape, func(out []float32, in [][]float32) {
 		g := in[0]
-		parallel(channels, len(g)/channels, func(lo, hi int) {
+		parallel.Split(channels, len(g)/channels, minParallelWork, func(_, lo, hi int) {
 			for c := lo; c < hi; c++ {
 				var sum float32
 				for i := c * inner; i < len(g); i += channels * inner {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/elight-photonic/elight/onnxio"
+	"github.com/elight-photonic/elight/quantize/parallel"
 	G "gorgonia.org/gorgonia"
 )
 
@@ -180,7 +181,7 @@ func (p *pool2d) cells(oh, ow int) int {
 // eachPlane splits the planes (the channels of every image) among the
 // goroutines; inPlane and outPlane select a plane's cells.
 func (p *pool2d) eachPlane(f func(lo, hi int)) {
-	parallel(p.planes, p.h*p.wd+p.out[0]*p.out[1]*p.kernel[0]*p.kernel[1], f)
+	parallel.Split(p.planes, p.h*p.wd+p.out[0]*p.out[1]*p.kernel[0]*p.kernel[1], minParallelWork, func(_, lo, hi int) { f(lo, hi) })
 }
 
 func (p *pool2d) inPlane(s []float32, q int) []float32 {
