@@ -24,9 +24,9 @@ type Training struct {
 	// Search, when not nil, searches for the fewest writes within an
 	// accuracy budget (the README's method, section 6).
 	Search *Search
-	// Schedule, without Search, trains one segment per phase (lambda and
-	// peak learning rate): the replay of a search's result.
-	Schedule []finetune.Phase
+	// Schedule, without Search, trains one segment per lambda: the replay
+	// of a search's result.
+	Schedule []float64
 	// Seed orders the training images; Distill learns from the float
 	// model's logits instead of the labels. Calibration records that the
 	// training images are a seeded subset of that many (0: all).
@@ -82,16 +82,13 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 		if summary.Search, err = t.search(ctx, m, stream); err != nil {
 			return nil, 0, err
 		}
-		var phases []finetune.Phase
-		summary.Steps = 0
+		summary.Steps, summary.Lambda = 0, 0
 		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
-			phases = append(phases, finetune.Phase{Lambda: c.Lambda, LR: c.LR})
+			summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
 			summary.Steps += c.Steps
 		}
-		recordSchedule(summary, phases)
 	case len(tr.Schedule) > 0:
-		summary.Steps = tr.Config.Steps * len(tr.Schedule)
-		recordSchedule(summary, tr.Schedule)
+		summary.LambdaSchedule, summary.Steps, summary.Lambda = tr.Schedule, tr.Config.Steps*len(tr.Schedule), 0
 		err = finetune.TrainSchedule(ctx, m, stream, tr.Config, tr.Schedule, t.obs.Step)
 	default:
 		err = finetune.Train(ctx, m, stream, tr.Config, t.obs.Step)
@@ -155,22 +152,18 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 		return nil, fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
 			budget.MaxDrop, float*100, len(res.Segments), res.Stopped, i, closest.Accuracy*100, closest.Writes, drop, math.Ceil(drop*100)/100)
 	}
-	if phases := res.Lineage(res.Chosen); len(phases) == 0 {
+	if lambdas := res.Lineage(res.Chosen); len(lambdas) == 0 {
 		rec.Replay = "--no-finetune"
 	} else {
-		lambdas, lrs := splitPhases(phases, tr.Config.LR)
 		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
 			formatFloats(lambdas), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
-		if lrs != nil {
-			rec.Replay += " --segment-lr " + formatFloats(lrs)
-		}
 	}
 	t.obs.Chosen(rec)
 	return rec, nil
 }
 
 func checkpoint(s finetune.Segment) report.Checkpoint {
-	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, LR: s.LR, Steps: s.Steps,
+	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, Steps: s.Steps,
 		Validation: s.Accuracy, Writes: s.Writes, MaxCellWrites: s.MaxCellWrites, Met: s.Met}
 }
 
@@ -195,28 +188,6 @@ func (t *trainingRun) summary(before *report.Report) *report.Finetune {
 		s.Validation = t.Images.Validation.Len()
 	}
 	return s
-}
-
-// recordSchedule records training in segments of phases in s: one lambda
-// and one peak learning rate per segment, the latter only where they vary.
-func recordSchedule(s *report.Finetune, phases []finetune.Phase) {
-	s.Lambda = 0
-	s.LambdaSchedule, s.LRSchedule = splitPhases(phases, s.LR)
-}
-
-// splitPhases returns the lambdas of phases and their peak learning rates,
-// or nil learning rates when every phase trains at the run's lr.
-func splitPhases(phases []finetune.Phase, lr float64) (lambdas, lrs []float64) {
-	varied := false
-	for _, p := range phases {
-		lambdas = append(lambdas, p.Lambda)
-		lrs = append(lrs, p.LR)
-		varied = varied || p.LR != lr
-	}
-	if !varied {
-		lrs = nil
-	}
-	return lambdas, lrs
 }
 
 // formatFloats writes lambdas as the --diff-weight-schedule flag takes

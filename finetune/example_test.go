@@ -11,8 +11,7 @@ import (
 )
 
 // Fine-tune the testdata ResNet with the cell write loss on its reference
-// images, in two segments of 10 steps: lambda 1 at a peak learning rate of
-// 1e-3, then lambda 2 at 5e-4.
+// images, in two segments of 10 steps at lambda 1 and 2.
 func ExampleTrainSchedule() {
 	m, err := onnxio.Read("../testdata/resnet/resnet_bnfold_op13.onnx")
 	if err != nil {
@@ -39,7 +38,7 @@ func ExampleTrainSchedule() {
 		Optimizer: "adam", LR: 1e-3, Schedule: "cosine", Warmup: 2, Steps: 10, BatchSize: 8,
 	}
 	var first, last int64
-	err = finetune.TrainSchedule(context.Background(), m, batches, cfg, []finetune.Phase{{Lambda: 1, LR: 1e-3}, {Lambda: 2, LR: 5e-4}}, func(p finetune.Progress) {
+	err = finetune.TrainSchedule(context.Background(), m, batches, cfg, []float64{1, 2}, func(p finetune.Progress) {
 		if first == 0 {
 			first = p.CellWrites
 		}

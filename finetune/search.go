@@ -39,7 +39,6 @@ type Measure func(ctx context.Context, store func(*onnxio.Model)) (Measurement, 
 // and after each the quantized model is measured on validation images.
 type SearchConfig struct {
 	// Train is the training run: Lambda is the first segment's lambda,
-	// LR the first segment's peak learning rate and the most any gets,
 	// Steps the length of every segment, Warmup the first segment's
 	// warmup (later segments warm up over a tenth of Steps).
 	Train Config
@@ -55,70 +54,26 @@ type SearchConfig struct {
 	Deadline time.Time
 }
 
-// Phase is what a segment of training is given: the weight of the write
-// loss and the peak learning rate of its warm restart.
-type Phase struct {
-	Lambda float64
-	LR     float64
-}
-
-// The search's controller. Lambda: after a segment that keeps the accuracy
-// it is multiplied by the factor, after one that does not it is divided by
-// it; each change of direction takes the factor's square root, so that
-// lambda closes in on the largest value the budget admits, and each
-// segment that keeps the accuracy after one that kept it squares the
-// factor again (up to 2), as Rprop grows its step, so that lambda follows
-// a margin that keeps growing. (With the factor only ever shrinking, the
-// bundled VGG8 spent 15 segments raising lambda by 5% at a time while it
-// kept the accuracy by up to 1.6 points.)
-//
-// Learning rate: a segment that loses the budget is followed by one at
-// half its peak learning rate (down to a sixteenth of the run's), one that
-// keeps it by one at twice (up to the run's). Each segment is a warm
-// restart, and the restart's jump to the peak rate costs accuracy that a
-// model with a second per step has no time to win back: ResNet-18's first
-// segment at lr 1e-3 fell 3.6 points, at 2.5e-4 1.7 points.
-//
+// The search's lambda controller: after a segment that keeps the accuracy
+// lambda is multiplied by the factor, after one that does not it is divided
+// by it, and each change of direction takes the factor's square root, so
+// that lambda closes in on the largest value the accuracy budget admits.
 // Training always goes on from the last segment: a segment that lost
-// accuracy is followed by a gentler one, in which the task loss wins
-// accuracy back while the weights keep most of what they gained in writes.
-// (Going back to the best checkpoint instead threw that away: on VGG8 no
-// 200-step segment from the pretrained weights kept the accuracy, whatever
-// its lambda.)
+// accuracy is followed by one with a smaller lambda, in which the task
+// loss wins accuracy back while the weights keep most of what they gained
+// in writes. (Going back to the best checkpoint instead threw that away:
+// on VGG8 no 200-step segment from the pretrained weights kept the
+// accuracy, whatever its lambda.)
 const (
 	firstLambdaFactor = 2.0
-	maxLambdaFactor   = 2.0
 	minLambdaFactor   = 1.05
-	lrFactor          = 2.0
-	minLRFraction     = 1.0 / 16
 )
-
-// nextPhase is the controller's step: the phase and lambda factor after a
-// segment trained at phase with factor, which met (or not) the budget;
-// lastMet is whether the segment before it met it. peakLR is the run's
-// learning rate, the most any segment gets.
-func nextPhase(peakLR float64, phase Phase, factor float64, met, lastMet bool) (Phase, float64) {
-	switch {
-	case met != lastMet:
-		factor = max(math.Sqrt(factor), minLambdaFactor)
-	case met:
-		factor = min(factor*factor, maxLambdaFactor)
-	}
-	if met {
-		phase.Lambda *= factor
-		phase.LR = min(phase.LR*lrFactor, peakLR)
-	} else {
-		phase.Lambda /= factor
-		phase.LR = max(phase.LR/lrFactor, peakLR*minLRFraction)
-	}
-	return phase, factor
-}
 
 // Segment is one segment of the search.
 type Segment struct {
-	Index int // from 1
-	Phase
-	Steps int
+	Index  int // from 1
+	Lambda float64
+	Steps  int
 	Measurement
 	// Met says whether the segment kept the accuracy budget.
 	Met bool
@@ -136,15 +91,15 @@ type SearchResult struct {
 	Stopped string
 }
 
-// Lineage returns the phases of the segments that led to checkpoint i,
+// Lineage returns the lambdas of the segments that led to checkpoint i,
 // first to last: TrainSchedule with them, on the same data, gives the same
 // weights. It is empty for the pretrained weights or no checkpoint.
-func (r *SearchResult) Lineage(i int) []Phase {
-	var phases []Phase
+func (r *SearchResult) Lineage(i int) []float64 {
+	var lambdas []float64
 	for _, s := range r.Segments[:max(i, 0)] {
-		phases = append(phases, s.Phase)
+		lambdas = append(lambdas, s.Lambda)
 	}
-	return phases
+	return lambdas
 }
 
 // Closest returns the checkpoint with the highest validation accuracy, and
@@ -188,15 +143,14 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 	if res.Pretrained.Accuracy >= cfg.MinAccuracy {
 		res.Chosen, bestWrites = 0, res.Pretrained.Writes
 	}
-	phase := Phase{Lambda: cfg.Train.Lambda, LR: cfg.Train.LR}
-	factor, lastMet := firstLambdaFactor, true
+	lambda, factor, lastMet := cfg.Train.Lambda, firstLambdaFactor, true
 	x := make([]float32, tr.InputSize())
 	for index := 1; ; index++ {
 		if cfg.Segments > 0 && index > cfg.Segments {
 			res.Stopped = "segments"
 			break
 		}
-		finished, err := tr.segment(ctx, data, x, phase, cfg.Train.Steps, segmentWarmup(cfg.Train, index-1), trainUntil, progress)
+		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, segmentWarmup(cfg.Train, index-1), trainUntil, progress)
 		if err != nil {
 			return nil, err
 		}
@@ -204,7 +158,7 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 			res.Stopped = "deadline"
 			break
 		}
-		s := Segment{Index: index, Phase: phase, Steps: cfg.Train.Steps}
+		s := Segment{Index: index, Lambda: lambda, Steps: cfg.Train.Steps}
 		if s.Measurement, err = measure(ctx, tr.Store); err != nil {
 			return nil, err
 		}
@@ -219,7 +173,14 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 			}
 			res.Chosen, bestWrites = index, s.Writes
 		}
-		phase, factor = nextPhase(cfg.Train.LR, phase, factor, s.Met, lastMet)
+		if s.Met != lastMet {
+			factor = max(math.Sqrt(factor), minLambdaFactor)
+		}
+		if s.Met {
+			lambda *= factor
+		} else {
+			lambda /= factor
+		}
 		lastMet = s.Met
 	}
 	if best != nil {
@@ -231,20 +192,19 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 	return res, nil
 }
 
-// TrainSchedule fine-tunes m's photonic layers in segments, one per phase,
-// each a warm restart of cfg's schedule over cfg.Steps steps to the phase's
-// peak learning rate (the first warming up over cfg.Warmup, the rest over a
-// tenth of cfg.Steps): the fixed replay of a search's lineage. It stores
-// the trained weights into m.
-func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, phases []Phase, progress func(Progress)) error {
+// TrainSchedule fine-tunes m's photonic layers in segments, one per lambda,
+// each a warm restart of cfg's schedule over cfg.Steps steps (the first
+// warming up over cfg.Warmup, the rest over a tenth of cfg.Steps): the fixed
+// replay of a search's lineage. It stores the trained weights into m.
+func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, lambdas []float64, progress func(Progress)) error {
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
 		return err
 	}
 	defer tr.Close()
 	x := make([]float32, tr.InputSize())
-	for i, phase := range phases {
-		if _, err := tr.segment(ctx, data, x, phase, cfg.Steps, segmentWarmup(cfg, i), time.Time{}, progress); err != nil {
+	for i, lambda := range lambdas {
+		if _, err := tr.segment(ctx, data, x, lambda, cfg.Steps, segmentWarmup(cfg, i), time.Time{}, progress); err != nil {
 			return err
 		}
 	}
@@ -252,14 +212,14 @@ func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Confi
 	return nil
 }
 
-// segment trains one learning-rate cycle of phase. It returns false,
+// segment trains one learning-rate cycle at lambda. It returns false,
 // having stopped early, when the deadline passed.
-func (tr *Trainer) segment(ctx context.Context, data Batches, x []float32, phase Phase, steps, warmup int,
+func (tr *Trainer) segment(ctx context.Context, data Batches, x []float32, lambda float64, steps, warmup int,
 	deadline time.Time, progress func(Progress)) (bool, error) {
-	if err := tr.Restart(steps, warmup, phase.LR); err != nil {
+	if err := tr.Restart(steps, warmup); err != nil {
 		return false, err
 	}
-	tr.SetLambda(phase.Lambda)
+	tr.SetLambda(lambda)
 	for step := 0; step < steps; step++ {
 		if ctx.Err() != nil {
 			return false, ErrInterrupted

@@ -45,9 +45,8 @@ func searchConfig() SearchConfig {
 
 // TestSearchControlsLambda: lambda doubles after each segment that keeps
 // the accuracy and falls after one that does not, closing in with a
-// smaller factor at each change of direction, and the learning rate halves
-// after a miss; the kept checkpoint is the one with the fewest writes among
-// those that kept the accuracy.
+// smaller factor at each change of direction; the kept checkpoint is the
+// one with the fewest writes among those that kept the accuracy.
 func TestSearchControlsLambda(t *testing.T) {
 	sm := &scriptedMeasure{t: t,
 		//                   pretrained seg 1  seg 2 seg 3  seg 4  seg 5
@@ -60,14 +59,13 @@ func TestSearchControlsLambda(t *testing.T) {
 		t.Fatal(err)
 	}
 	r2, r4 := math.Sqrt(2), math.Pow(2, 0.25)
-	lr := searchConfig().Train.LR
-	want := []Phase{{0.5, lr}, {1, lr}, {2, lr}, {2 / r2, lr / 2}, {2 / r2 * r4, lr}}
+	want := []float64{0.5, 1, 2, 2 / r2, 2 / r2 * r4}
 	if len(res.Segments) != 5 || res.Stopped != "segments" {
 		t.Fatalf("%d segments, stopped by %q; want 5, stopped by segments", len(res.Segments), res.Stopped)
 	}
 	for i, s := range res.Segments {
-		if s.Index != i+1 || math.Abs(s.Lambda-want[i].Lambda) > 1e-12 || s.LR != want[i].LR {
-			t.Errorf("segment %d: index %d phase %+v, want %+v", i+1, s.Index, s.Phase, want[i])
+		if s.Index != i+1 || math.Abs(s.Lambda-want[i]) > 1e-12 {
+			t.Errorf("segment %d: index %d lambda %g, want lambda %g", i+1, s.Index, s.Lambda, want[i])
 		}
 	}
 	if res.Chosen != 4 {
@@ -101,12 +99,9 @@ func TestSearchReplaysAsFixedSchedule(t *testing.T) {
 	if len(res.Lineage(3)) != 3 {
 		t.Fatalf("lineage %v, want three lambdas", res.Lineage(3))
 	}
-	phases := res.Lineage(res.Chosen)
-	if phases[2].LR == cfg.Train.LR {
-		t.Fatalf("lineage %v: segment 3 follows a miss and should train at a lower learning rate", phases)
-	}
+	lambdas := res.Lineage(res.Chosen)
 	replayed := readResnet(t)
-	if err := TrainSchedule(context.Background(), replayed, resnetBatches(t, true), cfg.Train, phases, nil); err != nil {
+	if err := TrainSchedule(context.Background(), replayed, resnetBatches(t, true), cfg.Train, lambdas, nil); err != nil {
 		t.Fatal(err)
 	}
 	again := readResnet(t)
@@ -117,7 +112,7 @@ func TestSearchReplaysAsFixedSchedule(t *testing.T) {
 	changed := 0
 	for name, want := range searched.Graph.Initializers {
 		if !slices.Equal(replayed.Graph.Initializers[name].Float, want.Float) {
-			t.Errorf("initializer %q: the replay of phases %v differs from the search", name, phases)
+			t.Errorf("initializer %q: the replay of lambdas %v differs from the search", name, lambdas)
 		}
 		if !slices.Equal(again.Graph.Initializers[name].Float, want.Float) {
 			t.Errorf("initializer %q differs between two searches", name)
@@ -170,33 +165,5 @@ func TestSearchStopsAtDeadline(t *testing.T) {
 	}
 	if res.Stopped != "deadline" || len(res.Segments) != 0 || res.Chosen != 0 {
 		t.Errorf("stopped by %q after %d segments choosing %d; want the deadline, 0 segments, the pretrained weights", res.Stopped, len(res.Segments), res.Chosen)
-	}
-}
-
-// TestNextPhase: the controller's step, computed by hand.
-func TestNextPhase(t *testing.T) {
-	const peak = 1e-3
-	cases := []struct {
-		name         string
-		phase        Phase
-		factor       float64
-		met, lastMet bool
-		want         Phase
-		wantFactor   float64
-	}{
-		{"met after met: the factor squares, up to 2", Phase{1, peak}, 1.2, true, true, Phase{1.44, peak}, 1.44},
-		{"met after met at the cap", Phase{1, peak}, 1.5, true, true, Phase{2, peak}, 2},
-		{"met after a miss: square root, lr doubles", Phase{1, peak / 4}, 4, true, false, Phase{2, peak / 2}, 2},
-		{"lr doubles up to the run's", Phase{1, peak * 0.75}, 4, true, false, Phase{2, peak}, 2},
-		{"miss after met: square root, lr halves", Phase{1, peak}, 4, false, true, Phase{0.5, peak / 2}, 2},
-		{"miss after a miss: the factor stays", Phase{1, peak / 2}, 2, false, false, Phase{0.5, peak / 4}, 2},
-		{"lr halves down to a sixteenth", Phase{1, peak / 16}, 2, false, false, Phase{0.5, peak / 16}, 2},
-		{"the factor's square root stops at 1.05", Phase{1, peak}, 1.06, false, true, Phase{1 / 1.05, peak / 2}, 1.05},
-	}
-	for _, c := range cases {
-		got, factor := nextPhase(peak, c.phase, c.factor, c.met, c.lastMet)
-		if math.Abs(got.Lambda-c.want.Lambda) > 1e-12 || math.Abs(got.LR-c.want.LR) > 1e-18 || math.Abs(factor-c.wantFactor) > 1e-12 {
-			t.Errorf("%s: got %+v factor %g, want %+v factor %g", c.name, got, factor, c.want, c.wantFactor)
-		}
 	}
 }

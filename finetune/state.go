@@ -49,12 +49,12 @@ func (tr *Trainer) Load(s *State) error {
 func (tr *Trainer) SetLambda(lambda float64) { tr.lambda = lambda }
 
 // Restart begins a new learning-rate cycle of steps steps, the first
-// warmup of them rising linearly to the peak learning rate lr (a warm
+// warmup of them rising linearly to the peak learning rate (a warm
 // restart); the optimizer keeps its moments.
-func (tr *Trainer) Restart(steps, warmup int, lr float64) error {
-	if _, err := learningRate(tr.cfg.Schedule, lr, 0, steps, warmup); err != nil {
+func (tr *Trainer) Restart(steps, warmup int) error {
+	if _, err := learningRate(tr.cfg.Schedule, tr.cfg.LR, 0, steps, warmup); err != nil {
 		return err
 	}
-	tr.cfg.Steps, tr.cfg.Warmup, tr.cfg.LR, tr.steps = steps, warmup, lr, 0
+	tr.cfg.Steps, tr.cfg.Warmup, tr.steps = steps, warmup, 0
 	return nil
 }

@@ -96,8 +96,8 @@ type finetunePage struct {
 }
 
 type checkpointRow struct {
-	Index, Lambda, LR, Steps, Validation, Writes, MaxCell string
-	Met, Chosen                                           bool
+	Index, Lambda, Steps, Validation, Writes, MaxCell string
+	Met, Chosen                                       bool
 }
 
 func (r *Report) page() (*page, error) {
@@ -212,14 +212,6 @@ func (r *Report) finetunePage() *finetunePage {
 		}
 		lambda = fmt.Sprintf("%d segments of %d steps: %s", n, f.SegmentSteps, strings.Join(parts, ", "))
 	}
-	lr := fmt.Sprintf("lr %g", f.LR)
-	if len(f.LRSchedule) > 0 {
-		parts := make([]string, len(f.LRSchedule))
-		for i, l := range f.LRSchedule {
-			parts[i] = fmt.Sprintf("%g", l)
-		}
-		lr = "peak lr per segment " + strings.Join(parts, ", ")
-	}
 	loss := f.Loss
 	if f.Reference != "" {
 		loss += " to " + f.Reference
@@ -230,7 +222,7 @@ func (r *Report) finetunePage() *finetunePage {
 		{"steps x batch", fmt.Sprintf("%d x %d", f.Steps, f.BatchSize)},
 		{"write penalty (lambda)", lambda},
 		{"write loss", loss},
-		{"optimizer", fmt.Sprintf("%s, %s, %s schedule, %d warm-up steps, weight decay %g", f.Optimizer, lr, f.Schedule, f.Warmup, f.WeightDecay)},
+		{"optimizer", fmt.Sprintf("%s, lr %g, %s schedule, %d warm-up steps, weight decay %g", f.Optimizer, f.LR, f.Schedule, f.Warmup, f.WeightDecay)},
 		{"distillation", distillation(f)},
 		{"seed", strconv.FormatUint(f.Seed, 10)},
 	}
@@ -255,22 +247,13 @@ func (r *Report) finetunePage() *finetunePage {
 		}
 		for _, c := range sr.Checkpoints {
 			fp.Checkpoints = append(fp.Checkpoints, checkpointRow{
-				Index: strconv.Itoa(c.Index), Lambda: fmt.Sprintf("%g", c.Lambda), LR: peakLR(c.LR), Steps: strconv.Itoa(c.Steps),
+				Index: strconv.Itoa(c.Index), Lambda: fmt.Sprintf("%g", c.Lambda), Steps: strconv.Itoa(c.Steps),
 				Validation: top1(c.Validation), Writes: thousands(c.Writes), MaxCell: thousands(c.MaxCellWrites),
 				Met: c.Met, Chosen: c.Index == sr.Chosen,
 			})
 		}
 	}
 	return fp
-}
-
-// peakLR formats a checkpoint's learning rate: none for the pretrained
-// weights and for reports written before checkpoints recorded it.
-func peakLR(lr float64) string {
-	if lr == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%g", lr)
 }
 
 // lasts words a lifetime for a sentence.
@@ -422,8 +405,8 @@ table.small { font-size: 0.8em; }
 {{end}}
 {{with .Checkpoints}}
 <table>
-<tr><th class="n">checkpoint</th><th class="n">lambda</th><th class="n">peak lr</th><th class="n">steps</th><th class="n">validation top-1</th><th class="n">writes</th><th class="n">most-written cell</th><th>within budget</th></tr>
-{{range .}}<tr{{if .Chosen}} class="chosen"{{end}}><td class="n">{{.Index}}{{if .Chosen}} (kept){{end}}</td><td class="n">{{.Lambda}}</td><td class="n">{{.LR}}</td><td class="n">{{.Steps}}</td><td class="n">{{.Validation}}</td><td class="n">{{.Writes}}</td><td class="n">{{.MaxCell}}</td><td>{{if .Met}}yes{{else}}no{{end}}</td></tr>
+<tr><th class="n">checkpoint</th><th class="n">lambda</th><th class="n">steps</th><th class="n">validation top-1</th><th class="n">writes</th><th class="n">most-written cell</th><th>within budget</th></tr>
+{{range .}}<tr{{if .Chosen}} class="chosen"{{end}}><td class="n">{{.Index}}{{if .Chosen}} (kept){{end}}</td><td class="n">{{.Lambda}}</td><td class="n">{{.Steps}}</td><td class="n">{{.Validation}}</td><td class="n">{{.Writes}}</td><td class="n">{{.MaxCell}}</td><td>{{if .Met}}yes{{else}}no{{end}}</td></tr>
 {{end}}</table>
 {{end}}
 {{end}}

@@ -184,10 +184,8 @@ type Finetune struct {
 	MaxCellWritesBefore PerStrategy[int64] `json:"max_cell_writes_before"`
 	// LambdaSchedule and SegmentSteps describe training in segments, each a
 	// warm restart of the learning-rate schedule over SegmentSteps steps
-	// with its own lambda; Steps is then their total. LRSchedule holds each
-	// segment's peak learning rate where they differ from LR.
+	// with its own lambda; Steps is then their total.
 	LambdaSchedule []float64 `json:"diff_weight_schedule,omitempty"`
-	LRSchedule     []float64 `json:"lr_schedule_per_segment,omitempty"`
 	SegmentSteps   int       `json:"segment_steps,omitempty"`
 	// Validation is the number of training images held out to measure
 	// accuracy on, not trained on.
@@ -227,7 +225,6 @@ type Search struct {
 type Checkpoint struct {
 	Index         int     `json:"index"`
 	Lambda        float64 `json:"diff_weight"`
-	LR            float64 `json:"lr,omitempty"` // the segment's peak learning rate
 	Steps         int     `json:"steps"`
 	Validation    float64 `json:"validation_top1"`
 	Writes        int64   `json:"writes"` // of the report's strategy

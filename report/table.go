@@ -57,9 +57,6 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if n := len(f.LambdaSchedule); n > 0 {
 			how = fmt.Sprintf("%d segments, lambda %g to %g", n, f.LambdaSchedule[0], f.LambdaSchedule[n-1])
 		}
-		if n := len(f.LRSchedule); n > 0 {
-			how += fmt.Sprintf(", peak lr %g to %g", f.LRSchedule[0], f.LRSchedule[n-1])
-		}
 		if s := f.Search; s != nil {
 			fmt.Fprintf(w, "searched %d segments within %g points of the float model's validation top-1 %.2f%%; kept checkpoint %d (stopped by %s)\n",
 				len(s.Checkpoints)-1, s.MaxDrop, 100*s.ValidationFloat, s.Chosen, s.Stopped)

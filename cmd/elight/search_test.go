@@ -131,59 +131,11 @@ func TestOptimizeSearchFlagsConflict(t *testing.T) {
 		{"--diff-weight-schedule", "1,2", "--diff-weight", "3"},
 		{"--max-drop", "-1"},
 		{"--budget", "0s"},
-		{"--segment-lr", "1e-3"},
-		{"--diff-weight-schedule", "1,2", "--segment-lr", "1e-3"},
-		{"--diff-weight-schedule", "1", "--segment-lr", "0"},
-		{"--steps", "3", "--segment-lr", "1e-3"},
 	} {
 		code, _, stderr := runElight(t, searchArgs(filepath.Join(dir, "s.onnx"), extra...)...)
 		if code != 2 || !strings.Contains(stderr, strings.TrimPrefix(extra[len(extra)-2], "")) {
 			t.Errorf("%v: exit %d, %q; want a usage error naming the flag", extra, code, stderr)
 		}
-	}
-}
-
-// TestOptimizeSegmentLR: --segment-lr gives each segment of a schedule its
-// peak learning rate, and the report records them; learning rates equal to
-// --lr train what no --segment-lr trains, byte for byte.
-func TestOptimizeSegmentLR(t *testing.T) {
-	schedule := []string{"--diff-weight-schedule", "1,1", "--lr", "1e-3"}
-	runs := map[string][]string{
-		"plain":   schedule,
-		"same":    append(slices.Clone(schedule), "--segment-lr", "1e-3,1e-3"),
-		"lowered": append(slices.Clone(schedule), "--segment-lr", "1e-3,1e-4"),
-	}
-	outputs := map[string][]byte{}
-	dir := t.TempDir()
-	for name, extra := range runs {
-		args := searchArgs(filepath.Join(dir, name+".onnx"), extra...)
-		if code, _, stderr := runElight(t, args...); code != 0 {
-			t.Fatalf("%v: exit %d: %s", extra, code, stderr)
-		}
-		onnx, err := os.ReadFile(filepath.Join(dir, name+".onnx"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		outputs[name] = onnx
-	}
-	if !bytes.Equal(outputs["plain"], outputs["same"]) {
-		t.Error("--segment-lr equal to --lr trained other weights than no --segment-lr")
-	}
-	if bytes.Equal(outputs["plain"], outputs["lowered"]) {
-		t.Error("a lower learning rate for segment 2 trained the same weights")
-	}
-	rep, err := report.Read(filepath.Join(dir, "lowered.report.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := rep.Finetune.LRSchedule; !slices.Equal(got, []float64{1e-3, 1e-4}) {
-		t.Errorf("report's lr_schedule_per_segment %v, want [0.001 0.0001]", got)
-	}
-	if rep, err = report.Read(filepath.Join(dir, "same.report.json")); err != nil {
-		t.Fatal(err)
-	}
-	if got := rep.Finetune.LRSchedule; got != nil {
-		t.Errorf("report's lr_schedule_per_segment %v for learning rates all --lr's, want none", got)
 	}
 }
 

@@ -44,7 +44,6 @@ type tuneFlags struct {
 	segmentSteps   int
 	segments       int
 	lambdaSchedule []float64
-	segmentLR      []float64
 	changed        func(flag string) bool
 }
 
@@ -109,7 +108,6 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.segmentSteps, "segment-steps", 200, "steps of each training segment, a warm restart of the learning-rate schedule (search and --diff-weight-schedule)")
 	fs.IntVar(&f.segments, "segments", 0, "stop the search after `N` segments (0: when --budget runs out)")
 	fs.Var((*floatList[float64])(&f.lambdaSchedule), "diff-weight-schedule", "train one segment per lambda `l1,l2,...` instead of searching: the replay of a search's result")
-	fs.Var((*floatList[float64])(&f.segmentLR), "segment-lr", "with --diff-weight-schedule, the peak learning rate of each segment `r1,r2,...` (default: --lr for every one)")
 	f.changed = fs.Changed
 }
 
@@ -218,13 +216,7 @@ func (f *tuneFlags) training(hw elight.Hardware, trainImages int) (*elight.Train
 	case f.searching():
 		t.Search = &elight.Search{MaxDrop: f.maxDrop, Budget: f.budget, Segments: f.segments}
 	case len(f.lambdaSchedule) > 0:
-		for i, lambda := range f.lambdaSchedule {
-			phase := finetune.Phase{Lambda: lambda, LR: c.LR}
-			if f.segmentLR != nil {
-				phase.LR = f.segmentLR[i]
-			}
-			t.Schedule = append(t.Schedule, phase)
-		}
+		t.Schedule = f.lambdaSchedule
 	}
 	return t, nil
 }
@@ -263,9 +255,6 @@ func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.C
 	case f.steps < 0 || !(f.epochs > 0):
 		return c, usageError("--steps %d / --epochs %g: want a positive amount of training", f.steps, f.epochs)
 	}
-	if err := f.checkSegmentLR(); err != nil {
-		return c, err
-	}
 	c.Steps = f.steps
 	switch {
 	case f.searching() || len(f.lambdaSchedule) > 0:
@@ -278,7 +267,6 @@ func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.C
 				return c, usageError("--diff-weight-schedule: lambda %g: want 0 or more", l)
 			}
 		}
-
 	case c.Steps == 0:
 		c.Steps = max(1, int(f.epochs*float64(trainImages)/float64(f.batch)))
 	}
@@ -286,26 +274,6 @@ func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.C
 		return c, usageError("--warmup %d: want 0 to %d, fewer than the run's %d steps", f.warmup, c.Steps-1, c.Steps)
 	}
 	return c, nil
-}
-
-// checkSegmentLR checks that --segment-lr, if given, gives each segment of
-// --diff-weight-schedule a positive learning rate.
-func (f *tuneFlags) checkSegmentLR() error {
-	if !f.changed("segment-lr") {
-		return nil
-	}
-	if len(f.lambdaSchedule) == 0 {
-		return usageError("--segment-lr belongs to --diff-weight-schedule; give both, or drop --segment-lr")
-	}
-	if len(f.segmentLR) != len(f.lambdaSchedule) {
-		return usageError("--segment-lr gives %d learning rates for the %d segments of --diff-weight-schedule; give one per segment", len(f.segmentLR), len(f.lambdaSchedule))
-	}
-	for _, lr := range f.segmentLR {
-		if !(lr > 0) {
-			return usageError("--segment-lr: learning rate %g: want a positive learning rate", lr)
-		}
-	}
-	return nil
 }
 
 // progress shows training progress: a bar with ETA on a terminal-like
@@ -345,14 +313,14 @@ func (p *progress) Segment(s finetune.Segment) {
 	switch {
 	case p.json != nil:
 		p.json.Encode(map[string]any{
-			"event": "segment", "segment": s.Index, "diff_weight": s.Lambda, "lr": s.LR, "steps": s.Steps,
+			"event": "segment", "segment": s.Index, "diff_weight": s.Lambda, "steps": s.Steps,
 			"validation_top1": s.Accuracy, "writes": s.Writes, "max_cell_writes": s.MaxCellWrites, "met": s.Met,
 			"seconds": time.Since(p.start).Seconds(),
 		})
 	case p.bar != nil:
 		p.bar.Clear()
-		fmt.Fprintf(p.out, "segment %d (lambda %.4g, lr %.3g): validation top-1 %.2f%%, %d writes, most-written cell %d: %s\n",
-			s.Index, s.Lambda, s.LR, s.Accuracy*100, s.Writes, s.MaxCellWrites, verdict)
+		fmt.Fprintf(p.out, "segment %d (lambda %.4g): validation top-1 %.2f%%, %d writes, most-written cell %d: %s\n",
+			s.Index, s.Lambda, s.Accuracy*100, s.Writes, s.MaxCellWrites, verdict)
 		p.bar.Reset()
 	}
 }
