@@ -56,8 +56,15 @@ type SearchConfig struct {
 
 // The search's lambda controller: after a segment that keeps the accuracy
 // lambda is multiplied by the factor, after one that does not it is divided
-// by it, and each change of direction takes the factor's square root, so
-// that lambda closes in on the largest value the accuracy budget admits.
+// by it. Each change of direction takes the factor's square root (at least
+// 1.05), so that lambda closes in on the largest value the budget admits;
+// each step in the same direction as the last squares it (at most 2), as
+// Rprop grows its step, so that lambda keeps up with a margin that keeps
+// growing. With the factor only ever shrinking, the bundled VGG8 spent 15
+// segments raising lambda by 5% at a time while it kept the accuracy by up
+// to 1.6 points, and ResNet-18, which lost the budget segment after segment,
+// lowered lambda by only a factor of 1.41 each time.
+//
 // Training always goes on from the last segment: a segment that lost
 // accuracy is followed by one with a smaller lambda, in which the task
 // loss wins accuracy back while the weights keep most of what they gained
@@ -66,8 +73,25 @@ type SearchConfig struct {
 // accuracy, whatever its lambda.)
 const (
 	firstLambdaFactor = 2.0
+	maxLambdaFactor   = 2.0
 	minLambdaFactor   = 1.05
 )
+
+// nextLambda is the controller's step: lambda and its factor after a
+// segment trained at lambda with factor, which met (or not) the budget;
+// lastMet says whether the segment before it met it (the pretrained
+// weights count as having met it).
+func nextLambda(lambda, factor float64, met, lastMet bool) (float64, float64) {
+	if met == lastMet {
+		factor = min(factor*factor, maxLambdaFactor)
+	} else {
+		factor = max(math.Sqrt(factor), minLambdaFactor)
+	}
+	if met {
+		return lambda * factor, factor
+	}
+	return lambda / factor, factor
+}
 
 // Segment is one segment of the search.
 type Segment struct {
@@ -173,14 +197,7 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 			}
 			res.Chosen, bestWrites = index, s.Writes
 		}
-		if s.Met != lastMet {
-			factor = max(math.Sqrt(factor), minLambdaFactor)
-		}
-		if s.Met {
-			lambda *= factor
-		} else {
-			lambda /= factor
-		}
+		lambda, factor = nextLambda(lambda, factor, s.Met, lastMet)
 		lastMet = s.Met
 	}
 	if best != nil {

@@ -167,3 +167,26 @@ func TestSearchStopsAtDeadline(t *testing.T) {
 		t.Errorf("stopped by %q after %d segments choosing %d; want the deadline, 0 segments, the pretrained weights", res.Stopped, len(res.Segments), res.Chosen)
 	}
 }
+
+// TestNextLambda: the controller's step, worked out by hand.
+func TestNextLambda(t *testing.T) {
+	cases := []struct {
+		name                 string
+		lambda, factor       float64
+		met, lastMet         bool
+		wantLambda, wantStep float64
+	}{
+		{"met after met: the factor squares", 1, 1.2, true, true, 1.44, 1.44},
+		{"met after met: the factor stops at 2", 1, 1.5, true, true, 2, 2},
+		{"miss after a miss: the factor squares", 1, 1.25, false, false, 1 / 1.5625, 1.5625},
+		{"met after a miss: its square root", 1, 4, true, false, 2, 2},
+		{"miss after met: its square root", 1, 4, false, true, 0.5, 2},
+		{"the square root stops at 1.05", 1, 1.06, false, true, 1 / 1.05, 1.05},
+	}
+	for _, c := range cases {
+		lambda, factor := nextLambda(c.lambda, c.factor, c.met, c.lastMet)
+		if math.Abs(lambda-c.wantLambda) > 1e-12 || math.Abs(factor-c.wantStep) > 1e-12 {
+			t.Errorf("%s: lambda %g factor %g, want %g and %g", c.name, lambda, factor, c.wantLambda, c.wantStep)
+		}
+	}
+}
