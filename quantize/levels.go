@@ -42,7 +42,7 @@ func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 	lv := &Levels{Config: c, Rows: rows, Cols: cols, Scale: scale, Signed: make([]int16, len(m))}
 	// One logarithm per weight is the whole cost; rows are independent, so
 	// split them over the CPUs (a VGG16 classifier has 100M weights):
-	// work 1 and minWork 1 give every CPU a block, however few the rows.
+	// work 1 and minWork 1 give each CPU a block of rows, up to one a row.
 	parallel.Split(rows, 1, 1, func(_, r0, r1 int) {
 		for r := r0; r < r1; r++ {
 			alpha := lv.Alpha(r)

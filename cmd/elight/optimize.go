@@ -96,12 +96,12 @@ rate (Adam, --lr 1e-3, the first segment warming up over --warmup 50
 steps). After each segment it quantizes the model and measures its
 validation top-1 and writes; lambda doubles while the accuracy stays within
 --max-drop points of the float model's and falls when it does not, closing
-in on the largest lambda the budget admits (its factor shrinks at each change
-of direction and grows again, up to 2, while the direction holds). When --budget (the whole run)
-or --segments runs out, the checkpoint with the fewest writes that kept the
-accuracy is written; if none did, nothing is written, the exit status is 1
-and the message names the closest checkpoint and the --max-drop that would
-admit it. The report lists every checkpoint and the replay flags: the
+in on the largest lambda the budget admits (its factor shrinks at each
+change of direction and grows again, up to 2, while the direction holds).
+When --budget (the whole run) or --segments runs out, the checkpoint with
+the fewest writes that kept the accuracy is written; if none did, nothing
+is written, the exit status is 1 and the message names the closest
+checkpoint and the --max-drop that would admit it. The report lists every checkpoint and the replay flags: the
 run's flags with --diff-weight-schedule L1,L2,... in place of the search's
 train the chosen model again, byte for byte, without a search.
 
