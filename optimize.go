@@ -116,7 +116,7 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 			acc.Finetuned = &q
 			obs.Measured("fine-tuned, quantized", q, acc.Samples)
 		} else {
-			acc.Quantized = q
+			acc.Quantized = &q
 			obs.Measured("quantized", q, acc.Samples)
 		}
 	}

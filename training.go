@@ -54,33 +54,38 @@ type trainingRun struct {
 	deadline time.Time
 }
 
-// finetune measures the quantized pretrained model (its writes and
-// accuracy, for the report), then trains m in place: a search, a schedule
-// of segments, or one run.
-func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Finetune, float64, error) {
+// finetune measures the quantized pretrained model (its writes, and its
+// test accuracy unless a search measures it on validation images as its
+// checkpoint 0), then trains m in place: a search, a schedule of
+// segments, or one run.
+func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Finetune, *float64, error) {
 	im, tr := t.Images, t.Training
 	before, err := t.load()
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	beforeReport, _, err := QuantizeLayers(ctx, before, t.Hardware)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
-	quantized, err := TopOne(ctx, before, im.Input, im.Test, im.Batch)
-	if err != nil {
-		return nil, 0, err
+	var quantized *float64
+	if tr.Search == nil {
+		q, err := TopOne(ctx, before, im.Input, im.Test, im.Batch)
+		if err != nil {
+			return nil, nil, err
+		}
+		t.obs.Measured("quantized before fine-tuning", q, im.Test.Len())
+		quantized = &q
 	}
-	t.obs.Measured("quantized before fine-tuning", quantized, im.Test.Len())
 	stream, err := data.NewStream(im.Train, im.Batch, tr.Seed, !tr.Distill)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	summary := t.summary(beforeReport)
 	switch {
 	case tr.Search != nil:
 		if summary.Search, err = t.search(ctx, m, stream); err != nil {
-			return nil, 0, err
+			return nil, nil, err
 		}
 		summary.Steps, summary.Lambda = 0, 0
 		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
@@ -94,10 +99,10 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 		err = finetune.Train(ctx, m, stream, tr.Config, t.obs.Step)
 	}
 	if errors.Is(err, finetune.ErrInterrupted) {
-		return nil, 0, fmt.Errorf("interrupted during fine-tuning; nothing written")
+		return nil, nil, fmt.Errorf("interrupted during fine-tuning; nothing written")
 	}
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, err
 	}
 	return summary, quantized, nil
 }

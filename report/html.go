@@ -159,7 +159,9 @@ func (r *Report) page() (*page, error) {
 		p.Accuracy = []fact{
 			{"samples", thousands(int64(a.Samples))},
 			{"float model", top1(a.Float)},
-			{"quantized", top1(a.Quantized)},
+		}
+		if a.Quantized != nil {
+			p.Accuracy = append(p.Accuracy, fact{"quantized", top1(*a.Quantized)})
 		}
 		if a.Finetuned != nil {
 			p.Accuracy = append(p.Accuracy, fact{"fine-tuned and quantized", top1(*a.Finetuned)})

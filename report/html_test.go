@@ -26,8 +26,8 @@ func htmlReport(chip bool) *Report {
 	}
 	r.Layers[0].MaxCellWrites.Block, r.Layers[0].Lifetime.Block = 0, 0 // unlimited: drawn to the top
 	r.Sum()
-	finetuned := 0.9
-	r.Accuracy = &Accuracy{Samples: 10000, Float: 0.9004, Quantized: 0.8912, Finetuned: &finetuned}
+	finetuned, quantized := 0.9, 0.8912
+	r.Accuracy = &Accuracy{Samples: 10000, Float: 0.9004, Quantized: &quantized, Finetuned: &finetuned}
 	r.Finetune = &Finetune{Data: "idx:fashion-mnist", Steps: 400, BatchSize: 64, Lambda: 0.01, Loss: "l1", Reference: "prev",
 		Optimizer: "adam", LR: 1e-4, Schedule: "cosine", Seed: 1, Validation: 5000, LambdaSchedule: []float64{0.01, 0.02}, SegmentSteps: 200,
 		Search: &Search{MaxDrop: 0.5, Budget: "5m", ValidationFloat: 0.91, MinValidation: 0.905, Chosen: 1, Stopped: "segments", Replay: "--steps 200",

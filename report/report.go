@@ -155,10 +155,14 @@ type Chip struct {
 }
 
 // Accuracy is top-1 accuracy measured on held-out data, when the run had it.
+// Quantized is the pretrained model's, quantized without fine-tuning; a
+// search leaves it out (nil): its checkpoint 0 is that model, measured on
+// the validation images, and a pass over the test images would cost the
+// search's time budget a segment's worth on a large model.
 type Accuracy struct {
 	Samples   int      `json:"samples"`
 	Float     float64  `json:"float"`
-	Quantized float64  `json:"quantized"`
+	Quantized *float64 `json:"quantized,omitempty"`
 	Finetuned *float64 `json:"finetuned,omitempty"`
 }
 

@@ -65,7 +65,10 @@ func (r *Report) WriteTable(w io.Writer) error {
 			f.Steps, how, loss, r.Strategy, before, chosen, ratio(f.WritesBefore.None, chosen))
 	}
 	if a := r.Accuracy; a != nil {
-		fmt.Fprintf(w, "top-1 accuracy on %d samples: float %.2f%%, quantized %.2f%%", a.Samples, 100*a.Float, 100*a.Quantized)
+		fmt.Fprintf(w, "top-1 accuracy on %d samples: float %.2f%%", a.Samples, 100*a.Float)
+		if a.Quantized != nil {
+			fmt.Fprintf(w, ", quantized %.2f%%", 100**a.Quantized)
+		}
 		if a.Finetuned != nil {
 			fmt.Fprintf(w, ", fine-tuned %.2f%%", 100**a.Finetuned)
 		}

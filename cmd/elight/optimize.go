@@ -109,9 +109,10 @@ train the chosen model again, byte for byte, without a search.
 defaults: --diff-loss l2 --diff-ref meanR --diff-weight 10 --lr 1e-4).
 The task loss is cross-entropy on the labels, or, with --distill or
 unlabeled data, distillation from the float model's logits. Top-1 accuracy
-of the float model, of the quantized model before fine-tuning and after it,
-measured on the test split (which never steers the search), and the writes
-before fine-tuning go into the report. With --no-finetune, the pretrained
+of the float model, of the quantized model before fine-tuning (not with a
+search, whose checkpoint 0 is that model on validation images) and after
+it, measured on the test split (which never steers the search), and the
+writes before fine-tuning go into the report. With --no-finetune, the pretrained
 weights are quantized as they are (and --data, if given, only measures
 accuracy).
 ` + dataSpecHelp + `

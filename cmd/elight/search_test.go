@@ -57,6 +57,9 @@ func TestOptimizeSearch(t *testing.T) {
 			t.Errorf("checkpoint %d met the budget with %d writes, fewer than the chosen %d's %d", c.Index, c.Writes, s.Chosen, s.Checkpoints[s.Chosen].Writes)
 		}
 	}
+	if a := rep.Accuracy; a == nil || a.Quantized != nil || a.Finetuned == nil {
+		t.Errorf("report's accuracy after a search: %+v; want the float and fine-tuned test top-1 and no quantized (checkpoint 0 is that)", a)
+	}
 	if got := rep.Totals.Writes.Get(rep.Strategy); got != s.Checkpoints[s.Chosen].Writes {
 		t.Errorf("the written model needs %d writes, the search measured %d", got, s.Checkpoints[s.Chosen].Writes)
 	}

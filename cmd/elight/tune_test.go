@@ -37,7 +37,7 @@ func TestOptimizeFinetunes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Finetune == nil || rep.Finetune.Steps != 3 || rep.Accuracy == nil || rep.Accuracy.Finetuned == nil || !rep.Config.Finetune {
+		if rep.Finetune == nil || rep.Finetune.Steps != 3 || rep.Accuracy == nil || rep.Accuracy.Quantized == nil || rep.Accuracy.Finetuned == nil || !rep.Config.Finetune {
 			t.Fatalf("report lacks the fine-tuning record: %+v %+v", rep.Finetune, rep.Accuracy)
 		}
 		if rep.Finetune.WritesBefore.None == 0 {
