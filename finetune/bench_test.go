@@ -61,40 +61,51 @@ func (c cpuClock) report(b *testing.B) {
 // write-aware training adds.
 func BenchmarkTrainerStepVGG8(b *testing.B) {
 	for _, norm := range []Norm{L2, Cell} {
-		b.Run(string(norm), func(b *testing.B) {
-			m, err := onnxio.Read("../testdata/vgg8/vgg8_bnfold_op13.onnx")
-			if err != nil {
-				b.Fatal(err)
-			}
-			cfg := Config{
-				Quant: quantize.Config{Bits: 4, PCMLoss: 0.128}, Block: 64, Lambda: 1, Ref: MeanRow, Norm: norm,
-				Optimizer: "adam", LR: 1e-4, Schedule: "constant", Steps: 1, BatchSize: 32,
-			}
-			tr, err := NewTrainer(m, cfg)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer tr.Close()
-			rng := rand.New(rand.NewSource(1))
-			x := make([]float32, tr.InputSize())
-			for i := range x {
-				x[i] = rng.Float32() - 0.5
-			}
-			labels := make([]int64, cfg.BatchSize)
-			for i := range labels {
-				labels[i] = int64(i % 10)
-			}
-			if _, err := tr.Step(x, labels); err != nil { // warm-up
-				b.Fatal(err)
-			}
-			cpu := startCPU()
-			for b.Loop() {
-				if _, err := tr.Step(x, labels); err != nil {
-					b.Fatal(err)
-				}
-			}
-			cpu.report(b)
-			b.ReportMetric(float64(cfg.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
-		})
+		b.Run(string(norm), func(b *testing.B) { benchmarkTrainerStep(b, "../testdata/vgg8/vgg8_bnfold_op13.onnx", norm) })
 	}
+}
+
+// BenchmarkTrainerStepResNet18 times the step the search takes on the
+// testdata ResNet-18 (11.2M weights, 32x32, batch 32, the cell loss): the
+// model whose 30-minute search is bound by its step time.
+func BenchmarkTrainerStepResNet18(b *testing.B) {
+	benchmarkTrainerStep(b, "../testdata/resnet18/resnet18_bnfold_op13.onnx", Cell)
+}
+
+// benchmarkTrainerStep times Trainer.Step on the model at path, on a fixed
+// pseudo-random batch of 32 with labels i mod 10.
+func benchmarkTrainerStep(b *testing.B, path string, norm Norm) {
+	m, err := onnxio.Read(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg := Config{
+		Quant: quantize.Config{Bits: 4, PCMLoss: 0.128}, Block: 64, Lambda: 1, Ref: MeanRow, Norm: norm,
+		Optimizer: "adam", LR: 1e-4, Schedule: "constant", Steps: 1, BatchSize: 32,
+	}
+	tr, err := NewTrainer(m, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tr.Close()
+	rng := rand.New(rand.NewSource(1))
+	x := make([]float32, tr.InputSize())
+	for i := range x {
+		x[i] = rng.Float32() - 0.5
+	}
+	labels := make([]int64, cfg.BatchSize)
+	for i := range labels {
+		labels[i] = int64(i % 10)
+	}
+	if _, err := tr.Step(x, labels); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	cpu := startCPU()
+	for b.Loop() {
+		if _, err := tr.Step(x, labels); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cpu.report(b)
+	b.ReportMetric(float64(cfg.BatchSize*b.N)/b.Elapsed().Seconds(), "images/s")
 }
