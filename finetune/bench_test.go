@@ -1,6 +1,7 @@
 package finetune
 
 import (
+	"flag"
 	"math/rand"
 	"testing"
 	"time"
@@ -53,6 +54,13 @@ func (c cpuClock) report(b *testing.B) {
 	}
 }
 
+// BenchmarkTrainerStepModel's model and batch: compare.sh exports
+// torchvision's ResNet-18 (224 x 224) and passes -bench-model.
+var (
+	benchModel = flag.String("bench-model", "", "ONNX model of BenchmarkTrainerStepModel (skipped without it)")
+	benchBatch = flag.Int("bench-batch", 16, "batch of BenchmarkTrainerStepModel")
+)
+
 // BenchmarkTrainerStepVGG8 times one full fine-tuning step on the testdata
 // VGG8 (BatchNorm folded, 32x32, batch 32): the quantizer in the forward
 // pass, cross-entropy, the write-aware loss of every layer, backward and
@@ -61,7 +69,7 @@ func (c cpuClock) report(b *testing.B) {
 // write-aware training adds.
 func BenchmarkTrainerStepVGG8(b *testing.B) {
 	for _, norm := range []Norm{L2, Cell} {
-		b.Run(string(norm), func(b *testing.B) { benchmarkTrainerStep(b, "../testdata/vgg8/vgg8_bnfold_op13.onnx", norm) })
+		b.Run(string(norm), func(b *testing.B) { benchmarkTrainerStep(b, "../testdata/vgg8/vgg8_bnfold_op13.onnx", norm, 32) })
 	}
 }
 
@@ -69,19 +77,29 @@ func BenchmarkTrainerStepVGG8(b *testing.B) {
 // testdata ResNet-18 (11.2M weights, 32x32, batch 32, the cell loss): the
 // model whose 30-minute search is bound by its step time.
 func BenchmarkTrainerStepResNet18(b *testing.B) {
-	benchmarkTrainerStep(b, "../testdata/resnet18/resnet18_bnfold_op13.onnx", Cell)
+	benchmarkTrainerStep(b, "../testdata/resnet18/resnet18_bnfold_op13.onnx", Cell, 32)
+}
+
+// BenchmarkTrainerStepModel times the step with the l2 loss, the one
+// ELight's reference takes, on the model -bench-model names, -bench-batch
+// images at a time.
+func BenchmarkTrainerStepModel(b *testing.B) {
+	if *benchModel == "" {
+		b.Skip("no -bench-model")
+	}
+	benchmarkTrainerStep(b, *benchModel, L2, *benchBatch)
 }
 
 // benchmarkTrainerStep times Trainer.Step on the model at path, on a fixed
-// pseudo-random batch of 32 with labels i mod 10.
-func benchmarkTrainerStep(b *testing.B, path string, norm Norm) {
+// pseudo-random batch with labels i mod 10.
+func benchmarkTrainerStep(b *testing.B, path string, norm Norm, batch int) {
 	m, err := onnxio.Read(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	cfg := Config{
 		Quant: quantize.Config{Bits: 4, PCMLoss: 0.128}, Block: 64, Lambda: 1, Ref: MeanRow, Norm: norm,
-		Optimizer: "adam", LR: 1e-4, Schedule: "constant", Steps: 1, BatchSize: 32,
+		Optimizer: "adam", LR: 1e-4, Schedule: "constant", Steps: 1, BatchSize: batch,
 	}
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
