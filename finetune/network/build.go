@@ -81,6 +81,8 @@ type builder struct {
 	// nodes another node's kernel computes (a Relu after a Conv).
 	consumers map[string][]*onnxio.Node
 	fused     map[*onnxio.Node]bool
+
+	scratch *scratch // the convolutions' buffers
 }
 
 // Build builds the model's graph for the given inputs. Every graph input must
@@ -102,6 +104,7 @@ func Build(m *onnxio.Model, inputs map[string]*onnxio.Tensor, opts Options) (net
 		params:    map[string]*G.Node{},
 		consumers: map[string][]*onnxio.Node{},
 		fused:     map[*onnxio.Node]bool{},
+		scratch:   &scratch{},
 	}
 	for _, n := range m.Graph.Nodes {
 		for _, in := range n.Inputs {

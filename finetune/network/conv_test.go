@@ -32,7 +32,7 @@ func TestConvolutionMatchesDirect(t *testing.T) {
 	for _, g := range cases {
 		t.Run(fmt.Sprint(g.x, g.w, g.strides, g.dilations, g.begins), func(t *testing.T) {
 			win := &window{kernel: g.w[2:], strides: g.strides[:], dilations: g.dilations[:], begin: g.begins[:], out: g.out[:]}
-			cv := newConvolution(g.x, g.w, win)
+			cv := newConvolution(g.x, g.w, win, &scratch{})
 			cv.relu = g.relu
 			x, w, bias := uniform(rng, numElements(g.x)), uniform(rng, numElements(g.w)), uniform(rng, g.w[0])
 			got := make([]float32, g.x[0]*g.w[0]*g.out[0]*g.out[1])

@@ -72,11 +72,11 @@ func buildConv(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	relu := b.fuse(n, 0, "Relu")
 	var y *G.Node
 	if groups == 1 {
-		cv := newConvolution(xShape, wShape, win)
+		cv := newConvolution(xShape, wShape, win, b.scratch)
 		cv.relu = relu
 		y, err = convNode(cv, x, w, bias)
 	} else {
-		y, err = groupedConv(x, w, bias, xShape, wShape, win, groups, relu)
+		y, err = groupedConv(x, w, bias, xShape, wShape, win, groups, relu, b.scratch)
 	}
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func buildConv(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 // every group has one input channel) as one convolution per group over
 // its slice of the input channels and of the filters, the outputs
 // concatenated along the channel axis.
-func groupedConv(x, w, bias *G.Node, xShape, wShape []int, win *window, groups int, relu bool) (*G.Node, error) {
+func groupedConv(x, w, bias *G.Node, xShape, wShape []int, win *window, groups int, relu bool, shared *scratch) (*G.Node, error) {
 	inC, outC := xShape[1]/groups, wShape[0]/groups
 	pixels := xShape[2] * xShape[3]
 	filter := wShape[1] * wShape[2] * wShape[3]
@@ -109,7 +109,7 @@ func groupedConv(x, w, bias *G.Node, xShape, wShape []int, win *window, groups i
 				return nil, err
 			}
 		}
-		cv := newConvolution([]int{xShape[0], inC, xShape[2], xShape[3]}, []int{outC, wShape[1], wShape[2], wShape[3]}, win)
+		cv := newConvolution([]int{xShape[0], inC, xShape[2], xShape[3]}, []int{outC, wShape[1], wShape[2], wShape[3]}, win, shared)
 		cv.relu = relu
 		if outs[g], err = convNode(cv, xg, wg, bg); err != nil {
 			return nil, err
