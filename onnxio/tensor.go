@@ -83,6 +83,12 @@ func intRange(t DataType) (lo, hi int64) {
 // that Write can tell whether the IR copy was edited. dir resolves external
 // data.
 func decodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
+	return decodeTensorRaw(tp, tp.GetRawData(), dir)
+}
+
+// decodeTensorRaw is decodeTensor with raw in place of tp's raw_data, which
+// the parse may have left out of tp (see stripRaw).
+func decodeTensorRaw(tp *onnxpb.TensorProto, raw []byte, dir string) (*Tensor, error) {
 	t := &Tensor{
 		Name:     tp.GetName(),
 		DataType: DataType(tp.GetDataType()),
@@ -103,7 +109,6 @@ func decodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 		return nil, err
 	}
 
-	raw := tp.GetRawData()
 	external := tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
 	if external {
 		if len(raw) > 0 {
@@ -216,6 +221,20 @@ func checkRange(t *Tensor) error {
 // encodeTensor converts t into a TensorProto with its elements in raw_data,
 // the compact form ONNX exporters use for weights.
 func encodeTensor(t *Tensor) (*onnxpb.TensorProto, error) {
+	tp, err := encodeTensorHeader(t)
+	if err != nil {
+		return nil, err
+	}
+	if t.DataType == Float {
+		tp.RawData = appendFloats(make([]byte, 0, 4*len(t.Float)), t.Float)
+	}
+	return tp, nil
+}
+
+// encodeTensorHeader is encodeTensor but leaves a FLOAT tensor's raw_data
+// empty, for a writer that streams it from t.Float (see marshalTo): the
+// weights are not copied to be written.
+func encodeTensorHeader(t *Tensor) (*onnxpb.TensorProto, error) {
 	size := elemSize(t.DataType)
 	if size == 0 {
 		return nil, fmt.Errorf("unsupported data type %v", t.DataType)
@@ -236,26 +255,28 @@ func encodeTensor(t *Tensor) (*onnxpb.TensorProto, error) {
 		return nil, err
 	}
 
-	raw := make([]byte, 0, n*size)
+	var raw []byte
 	le := binary.LittleEndian
 	switch t.DataType {
 	case Float:
-		for _, v := range t.Float {
-			raw = le.AppendUint32(raw, math.Float32bits(v))
-		}
+		// left to the caller
 	case Double:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Float {
 			raw = le.AppendUint64(raw, math.Float64bits(float64(v)))
 		}
 	case Int64:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Int {
 			raw = le.AppendUint64(raw, uint64(v))
 		}
 	case Int32:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Int {
 			raw = le.AppendUint32(raw, uint32(v))
 		}
 	default:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Int {
 			raw = append(raw, byte(v))
 		}
@@ -266,6 +287,14 @@ func encodeTensor(t *Tensor) (*onnxpb.TensorProto, error) {
 		Dims:     slices.Clone(t.Dims),
 		RawData:  raw,
 	}, nil
+}
+
+// appendFloats appends the little-endian bytes of v to b.
+func appendFloats(b []byte, v []float32) []byte {
+	for _, f := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+	}
+	return b
 }
 
 // equalTensor reports whether a and b hold the same name, type, shape and

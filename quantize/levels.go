@@ -110,15 +110,26 @@ func (l *Levels) Neg(i int) int { return max(-int(l.Signed[i]), 0) }
 // weights the photonic core computes with. It panics if l.Config is
 // invalid.
 func (l *Levels) Dequantized() []float32 {
+	out := make([]float32, len(l.Signed))
+	l.DequantizeTo(out)
+	return out
+}
+
+// DequantizeTo writes what Dequantized returns into out, which must have
+// one element per level: a caller that no longer needs the weights the
+// levels came from can have them overwritten rather than hold a second
+// copy. It panics if l.Config is invalid or out has the wrong length.
+func (l *Levels) DequantizeTo(out []float32) {
 	q, err := NewQuantizer(l.Config)
 	if err != nil {
 		panic(fmt.Errorf("quantize: Levels with invalid config: %w", err))
 	}
-	out := make([]float32, len(l.Signed))
+	if len(out) != len(l.Signed) {
+		panic(fmt.Errorf("quantize: %d weights to dequantize %d levels into", len(out), len(l.Signed)))
+	}
 	for i, c := range l.Signed {
 		out[i] = float32(q.Dequantize(int(c), l.Alpha(i/l.Cols)))
 	}
-	return out
 }
 
 // Histogram returns the number of elements at each signed level:

@@ -55,3 +55,21 @@ func TestPlanAllMatchesPlan(t *testing.T) {
 		}
 	}
 }
+
+// PlanEach gives PlanAll's orders, one at a time.
+func TestPlanEachMatchesPlanAll(t *testing.T) {
+	lv := randomLevels(newRand(8), 40, 300, 4)
+	l := mustPartition(t, lv, 16)
+	all := PlanAll(l)
+	i := 0
+	err := PlanEach(l, func(o *Order) error {
+		if i >= len(all) || o.Strategy != all[i].Strategy || !slices.Equal(o.Perm, all[i].Perm) {
+			t.Errorf("PlanEach's order #%d (%s) differs from PlanAll's", i, o.Strategy)
+		}
+		i++
+		return nil
+	})
+	if err != nil || i != len(all) {
+		t.Errorf("PlanEach gave %d orders, err %v; want %d", i, err, len(all))
+	}
+}

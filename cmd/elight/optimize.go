@@ -250,15 +250,10 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	if err != nil {
 		return err
 	}
-	modelBytes, schedBytes, reportBytes, err := res.Encode()
-	if err != nil {
-		return fmt.Errorf("%s: %w", f.output, err)
-	}
 	if ctx.Err() != nil {
 		return elight.ErrInterrupted
 	}
-	files := map[string][]byte{f.output: modelBytes, f.schedule: schedBytes, f.report: reportBytes}
-	if err := onnxio.WriteFilesAtomic(files, modelPath); err != nil {
+	if err := res.WriteFiles(ctx, f.output, f.schedule, f.report, modelPath); err != nil {
 		return err
 	}
 	rep := res.Report
