@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 
 	"github.com/elight-photonic/elight"
@@ -218,6 +219,7 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	if err != nil {
 		return err
 	}
+	collectOften()
 	source, err := os.ReadFile(modelPath)
 	if err != nil {
 		return err
@@ -267,4 +269,16 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	}
 	fmt.Fprintf(stdout, "wrote %s, %s, %s\n", f.output, f.schedule, f.report)
 	return nil
+}
+
+// collectOften makes the garbage collector run when the heap has grown by
+// a quarter rather than doubled, unless GOGC says otherwise. optimize's
+// heap is nearly all pointer-free weight buffers (the file's bytes, the
+// weights, levels, orders), which the collector does not scan: collecting
+// more often costs little CPU, while the default lets a VGG16's 1.2 GB of
+// live buffers take 2 GB and more.
+func collectOften() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25)
+	}
 }
