@@ -159,7 +159,9 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 
 // WriteFiles writes the files Encode returns to model, schedule and report,
 // all three or none (onnxio.WriteStreamsAtomic), none of them over one of
-// inputs. The schedule and the model are streamed from memory as they are
+// inputs. A model whose weights are over 2 GiB, more than one protobuf
+// message holds, has them in a fourth file, model + ".data"
+// (onnxio.ExternalDataPath), which Encode cannot give. The schedule and the model are streamed from memory as they are
 // encoded: for a VGG16 they are hundreds of megabytes each, which Encode
 // holds on top of the model. If ctx ends before the files are renamed into
 // place, none is and the error is ErrInterrupted.
@@ -169,7 +171,7 @@ func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string,
 		return fmt.Errorf("%s: %w", report, err)
 	}
 	var schedDigest string
-	return onnxio.WriteStreamsAtomic([]onnxio.FileStream{
+	files := []onnxio.FileStream{
 		// The schedule first: the model's metadata records its digest.
 		{Path: schedule, Write: func(w io.Writer) error {
 			h := sha256.New()
@@ -183,18 +185,27 @@ func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string,
 			_, err := w.Write(rep)
 			return err
 		}},
-		{Path: model, Write: func(w io.Writer) error {
-			annotate(r.Model, r.Report, Digest(rep), schedDigest)
-			if err := onnxio.MarshalTo(w, r.Model); err != nil {
-				return err
+	}
+	// A model over 2 GiB comes with a data file (onnxio.Streams), written
+	// before the model itself, which is the last file.
+	for _, f := range onnxio.Streams(model, r.Model) {
+		if f.Path == model {
+			write := f.Write
+			f.Write = func(w io.Writer) error {
+				annotate(r.Model, r.Report, Digest(rep), schedDigest)
+				if err := write(w); err != nil {
+					return err
+				}
+				// An interruption now still leaves no file.
+				if ctx.Err() != nil {
+					return ErrInterrupted
+				}
+				return nil
 			}
-			// The last file: an interruption now still leaves none.
-			if ctx.Err() != nil {
-				return ErrInterrupted
-			}
-			return nil
-		}},
-	}, inputs...)
+		}
+		files = append(files, f)
+	}
+	return onnxio.WriteStreamsAtomic(files, inputs...)
 }
 
 // annotate records the configuration, totals and digests in the model's

@@ -34,23 +34,6 @@ func SameFile(a, b string) bool {
 	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
-// writeFileAtomic replaces the file path by one holding what write writes.
-// It writes a temporary file in the same folder, flushes it to disk and
-// renames it over path, so that a crash leaves either the old file or the
-// complete new one, never a truncated model.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := writeTemp(path, write)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
-
 // writeTemp writes what write writes to a flushed temporary file beside
 // path, with the permissions path has (0644 for a new file), and returns its
 // name. write's errors are prefixed with path.

@@ -59,6 +59,9 @@ func writeModel(w *bufio.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.Tenso
 			}
 			size += protowire.SizeTag(graphInitializer) + protowire.SizeBytes(n)
 		}
+		if int64(size)+int64(len(head)+len(tail)) >= 1<<31 {
+			return errTooLarge
+		}
 		w.Write(protowire.AppendTag(nil, modelGraph, protowire.BytesType))
 		w.Write(protowire.AppendVarint(nil, uint64(size)))
 		w.Write(gHead)

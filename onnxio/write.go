@@ -20,7 +20,9 @@ import (
 // encoding is kept too, so unchanged initializers keep their typed fields.
 // Initializers marked by SetInitializer, new ones and those the file kept as
 // external data are written inline in raw_data, so the output needs no other
-// file. Initializers no longer in the graph are dropped, together with their
+// file, unless the weights are too large for one protobuf message (2 GiB):
+// those are then written to path + ".data" as ONNX external data (see
+// Streams), both files or neither. Initializers no longer in the graph are dropped, together with their
 // graph input and value_info entries, as are value_info entries of values
 // that no longer exist.
 //
@@ -35,7 +37,7 @@ func Write(path string, m *Model) error {
 	if err := checkNotInput(path, m.Path); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, func(w io.Writer) error { return MarshalTo(w, m) })
+	return WriteStreamsAtomic(Streams(path, m), m.Path)
 }
 
 // Marshal encodes m as Write does, for callers that write several files as
@@ -51,10 +53,15 @@ func Marshal(m *Model) ([]byte, error) {
 // MarshalTo encodes m to w as Write does, streaming the FLOAT initializers'
 // elements from the IR: no copy of the model's weights is made, so a model
 // of gigabytes is written in little more memory than its IR holds. w sees
-// the bytes Marshal returns.
+// the bytes Marshal returns. A model whose weights are too large for one
+// protobuf message (see ExternalDataPath) is refused: Write and Streams
+// write it with a data file.
 func MarshalTo(w io.Writer, m *Model) error {
 	if m == nil {
 		return errors.New("no model to encode")
+	}
+	if m.needsExternal() {
+		return errTooLarge
 	}
 	mp, floats, err := m.encode()
 	if err != nil {

@@ -267,6 +267,10 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 	if err := rep.WriteTable(stdout); err != nil {
 		return err
 	}
+	if data := onnxio.ExternalDataPath(f.output, res.Model); data != "" {
+		fmt.Fprintf(stdout, "wrote %s (weights in %s), %s, %s\n", f.output, data, f.schedule, f.report)
+		return nil
+	}
 	fmt.Fprintf(stdout, "wrote %s, %s, %s\n", f.output, f.schedule, f.report)
 	return nil
 }
