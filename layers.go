@@ -86,24 +86,26 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 		// One order at a time: only the schedule's (and, for a chip,
 		// every order) outlives its accounting.
 		si := 0
-		err = reorder.PlanEach(part, func(order *reorder.Order) error {
+		err = reorder.PlanEach(part, func(order *reorder.Order) (keep bool, err error) {
 			defer func() { si++ }()
 			st, err := reorder.Account(part, order, hw.Profile)
 			if err != nil {
-				return fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
+				return false, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
 			}
 			rl.Figures.Set(order.Strategy, st, hw.Profile.Endurance)
 			if chip != nil {
 				chip[si].Layers = append(chip[si].Layers, part)
 				chip[si].Orders = append(chip[si].Orders, order)
+				keep = true
 			}
 			if order.Strategy == reorder.Cell {
 				rl.ColumnLowerBound = st.Writes
 			}
 			if order.Strategy == hw.Strategy {
 				sched.Layers = append(sched.Layers, reorder.ScheduleLayer{Name: l.Node.Name, Weight: l.Weight, Groups: groups, Levels: lv, Order: order})
+				keep = true
 			}
-			return nil
+			return keep, nil
 		})
 		if err != nil {
 			return nil, nil, err

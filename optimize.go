@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/elight-photonic/elight/finetune"
@@ -85,8 +86,11 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 	}
 	if run.Training == nil {
 		// Nothing loads the model again: the file's bytes, as large as
-		// its weights, can be collected while it is quantized.
+		// its weights, can go. They are the largest garbage of the run,
+		// so they are collected now rather than once the heap has grown
+		// by GOGC percent over them and the weights together.
 		run.Source = nil
+		runtime.GC()
 	}
 	if run.Training != nil && (run.Images == nil || run.Images.Train == nil) {
 		return nil, fmt.Errorf("%s: fine-tuning needs training images", run.Path)
