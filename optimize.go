@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -209,7 +210,11 @@ func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string,
 		}
 		files = append(files, f)
 	}
-	return onnxio.WriteStreamsAtomic(files, inputs...)
+	err = onnxio.WriteStreamsAtomic(files, inputs...)
+	if errors.Is(err, ErrInterrupted) {
+		return ErrInterrupted // said the same way wherever the run stopped
+	}
+	return err
 }
 
 // annotate records the configuration, totals and digests in the model's
