@@ -109,17 +109,24 @@ func decodeTensorRaw(tp *onnxpb.TensorProto, raw []byte, dir string) (*Tensor, e
 		return nil, err
 	}
 
-	external := tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
-	if external {
+	field, typed := typedLen(tp, t.DataType)
+	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
 		if len(raw) > 0 {
 			return nil, errors.New("both raw_data and external data are set")
 		}
-		if raw, err = readExternal(tp, dir, n*size); err != nil {
+		// Read a chunk at a time: a classifier's weight can be gigabytes.
+		err := readExternal(tp, dir, n*size, func(read func([]byte) error) error {
+			if typed > 0 {
+				return fmt.Errorf("both raw_data and %s are set", field)
+			}
+			return decodeRawChunks(t, n, read)
+		})
+		if err != nil {
 			return nil, err
 		}
+		return t, nil
 	}
-	field, typed := typedLen(tp, t.DataType)
-	if len(raw) > 0 || external {
+	if len(raw) > 0 {
 		if typed > 0 {
 			return nil, fmt.Errorf("both raw_data and %s are set", field)
 		}
@@ -151,35 +158,69 @@ func typedLen(tp *onnxpb.TensorProto, t DataType) (string, int) {
 
 // decodeRaw fills t from n little-endian elements in raw.
 func decodeRaw(t *Tensor, raw []byte, n int) error {
+	allocElems(t, n)
+	decodeElems(t, raw, 0)
+	return checkRange(t)
+}
+
+// decodeRawChunks is decodeRaw for n elements that read fills a chunk at a
+// time, so that a large tensor's bytes are never held whole beside its
+// elements.
+func decodeRawChunks(t *Tensor, n int, read func([]byte) error) error {
+	allocElems(t, n)
+	size := elemSize(t.DataType)
+	buf := make([]byte, min(n, 1<<18)*size)
+	for i := 0; i < n; {
+		k := min(n-i, len(buf)/size)
+		if err := read(buf[:k*size]); err != nil {
+			return err
+		}
+		decodeElems(t, buf[:k*size], i)
+		i += k
+	}
+	return checkRange(t)
+}
+
+// allocElems gives t room for n elements of its type.
+func allocElems(t *Tensor, n int) {
+	if isFloat(t.DataType) {
+		t.Float = make([]float32, n)
+	} else {
+		t.Int = make([]int64, n)
+	}
+}
+
+// decodeElems decodes the little-endian elements in raw into t's elements
+// from index start on.
+func decodeElems(t *Tensor, raw []byte, start int) {
 	le := binary.LittleEndian
 	switch t.DataType {
 	case Float:
-		t.Float = make([]float32, n)
-		for i := range t.Float {
-			t.Float[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		out := t.Float[start : start+len(raw)/4]
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
 		}
-		return nil
+		return
 	case Double:
-		t.Float = make([]float32, n)
-		for i := range t.Float {
-			t.Float[i] = float32(math.Float64frombits(le.Uint64(raw[8*i:])))
+		out := t.Float[start : start+len(raw)/8]
+		for i := range out {
+			out[i] = float32(math.Float64frombits(le.Uint64(raw[8*i:])))
 		}
-		return nil
+		return
 	}
-	t.Int = make([]int64, n)
-	for i := range t.Int {
+	out := t.Int[start : start+len(raw)/elemSize(t.DataType)]
+	for i := range out {
 		switch t.DataType {
 		case Int64:
-			t.Int[i] = int64(le.Uint64(raw[8*i:]))
+			out[i] = int64(le.Uint64(raw[8*i:]))
 		case Int32:
-			t.Int[i] = int64(int32(le.Uint32(raw[4*i:])))
+			out[i] = int64(int32(le.Uint32(raw[4*i:])))
 		case Int8:
-			t.Int[i] = int64(int8(raw[i]))
+			out[i] = int64(int8(raw[i]))
 		case Uint8, Bool:
-			t.Int[i] = int64(raw[i])
+			out[i] = int64(raw[i])
 		}
 	}
-	return checkRange(t)
 }
 
 // decodeTyped fills t from the typed field that holds its elements.
