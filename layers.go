@@ -32,10 +32,9 @@ type Hardware struct {
 
 // QuantizeLayers quantizes every photonic layer of m in place (m's
 // weights become the dequantized levels, written over the pretrained
-// ones), accounts every strategy, and
-// returns the report and the schedule of hw.Strategy. With hw.Cores it
-// also lays the model out on the chip and the schedule holds the
-// levelled plan.
+// ones), accounts every strategy, and returns the report and the schedule
+// of hw.Strategy. With hw.Cores it also lays the model out on the chip and
+// the schedule holds the levelled plan.
 func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.Report, *reorder.Schedule, error) {
 	layers := m.Graph.PhotonicLayers()
 	if len(layers) == 0 {

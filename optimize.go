@@ -164,12 +164,13 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 
 // WriteFiles writes the files Encode returns to model, schedule and report,
 // all three or none (onnxio.WriteStreamsAtomic), none of them over one of
-// inputs. A model whose weights are over 2 GiB, more than one protobuf
-// message holds, has them in a fourth file, model + ".data"
-// (onnxio.ExternalDataPath), which Encode cannot give. The schedule and the model are streamed from memory as they are
+// inputs. The schedule and the model are streamed from memory as they are
 // encoded: for a VGG16 they are hundreds of megabytes each, which Encode
-// holds on top of the model. If ctx ends before the files are renamed into
-// place, none is and the error is ErrInterrupted.
+// holds on top of the model. A model whose weights are over 2 GiB, more
+// than one protobuf message holds, has them in a fourth file, model +
+// ".data" (onnxio.ExternalDataPath), which Encode cannot give. If ctx ends
+// before the files are renamed into place, none is and the error is
+// ErrInterrupted.
 func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string, inputs ...string) error {
 	rep, err := r.Report.Marshal()
 	if err != nil {

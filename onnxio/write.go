@@ -21,10 +21,10 @@ import (
 // Initializers marked by SetInitializer, new ones and those the file kept as
 // external data are written inline in raw_data, so the output needs no other
 // file, unless the weights are too large for one protobuf message (2 GiB):
-// those are then written to path + ".data" as ONNX external data (see
-// Streams), both files or neither. Initializers no longer in the graph are dropped, together with their
-// graph input and value_info entries, as are value_info entries of values
-// that no longer exist.
+// they are then written to path + ".data" as ONNX external data (see
+// Streams), both files or neither. Initializers no longer in the graph are
+// dropped, together with their graph input and value_info entries, as are
+// value_info entries of values that no longer exist.
 //
 // The graph is checked as Parse would check it and the nodes are written in
 // topological order. The same model is always encoded to the same bytes.
