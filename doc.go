@@ -5,7 +5,8 @@
 // with a write-aware loss (an accuracy-driven search by default),
 // log-quantizes every photonic layer to PCM levels with QuantizeLayers,
 // accounts five programming orders, and returns the annotated model, the
-// programming schedule and the report; Result.Encode gives their bytes.
+// programming schedule and the report; Result.WriteFiles writes them,
+// streamed from memory, and Result.Encode gives their bytes.
 // Verify replays a schedule against the model it was written with. The
 // README states the method with every formula.
 package elight

@@ -31,10 +31,10 @@ type Hardware struct {
 }
 
 // QuantizeLayers quantizes every photonic layer of m in place (m's
-// weights become the dequantized levels), accounts every strategy, and
-// returns the report and the schedule of hw.Strategy. With hw.Cores it
-// also lays the model out on the chip and the schedule holds the
-// levelled plan.
+// weights become the dequantized levels, written over the pretrained
+// ones), accounts every strategy, and returns the report and the schedule
+// of hw.Strategy. With hw.Cores it also lays the model out on the chip and
+// the schedule holds the levelled plan.
 func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.Report, *reorder.Schedule, error) {
 	layers := m.Graph.PhotonicLayers()
 	if len(layers) == 0 {
@@ -82,25 +82,43 @@ func QuantizeLayers(ctx context.Context, m *onnxio.Model, hw Hardware) (*report.
 			groups = l.Groups
 		}
 		rl.Groups = groups
-		for si, order := range reorder.PlanAll(part) {
+		// One order at a time: only the schedule's (and, for a chip,
+		// every order) outlives its accounting.
+		si := 0
+		err = reorder.PlanEach(part, func(order *reorder.Order) (keep bool, err error) {
+			defer func() { si++ }()
 			st, err := reorder.Account(part, order, hw.Profile)
 			if err != nil {
-				return nil, nil, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
+				return false, fmt.Errorf("layer %q, strategy %s: %w", l.Node.Name, order.Strategy, err)
 			}
 			rl.Figures.Set(order.Strategy, st, hw.Profile.Endurance)
 			if chip != nil {
 				chip[si].Layers = append(chip[si].Layers, part)
 				chip[si].Orders = append(chip[si].Orders, order)
+				keep = true
 			}
 			if order.Strategy == reorder.Cell {
 				rl.ColumnLowerBound = st.Writes
 			}
 			if order.Strategy == hw.Strategy {
 				sched.Layers = append(sched.Layers, reorder.ScheduleLayer{Name: l.Node.Name, Weight: l.Weight, Groups: groups, Levels: lv, Order: order})
+				keep = true
 			}
+			return keep, nil
+		})
+		if err != nil {
+			return nil, nil, err
 		}
 		rep.Layers = append(rep.Layers, rl)
-		m.SetInitializer(&onnxio.Tensor{Name: l.Weight, DataType: onnxio.Float, Dims: w.Dims, Float: l.FromMatrix(lv.Dequantized())})
+		// The weights become their dequantized levels in place: the
+		// pretrained ones are not needed again, and a second copy of a
+		// model's largest tensors would double its memory.
+		if l.Transposed {
+			w.Float = l.FromMatrix(lv.Dequantized())
+		} else {
+			lv.DequantizeTo(w.Float)
+		}
+		m.SetInitializer(w)
 	}
 	rep.Sum()
 	if chip != nil {

@@ -6,8 +6,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/elight-photonic/elight/finetune"
@@ -63,6 +66,10 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 	if obs == nil {
 		obs = silent{}
 	}
+	// The report and schedule vouch for the file read; its digest is taken
+	// now so that a run that does not fine-tune can let the bytes go once
+	// they are parsed.
+	digest := Digest(run.Source)
 	// Each stage gets its own copy of the model: the float one, the one
 	// quantized before fine-tuning, and the one trained and quantized.
 	load := func() (*onnxio.Model, error) {
@@ -77,6 +84,14 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 	m, err := load()
 	if err != nil {
 		return nil, err
+	}
+	if run.Training == nil {
+		// Nothing loads the model again: the file's bytes, as large as
+		// its weights, can go. They are the largest garbage of the run,
+		// so they are collected now rather than once the heap has grown
+		// by GOGC percent over them and the weights together.
+		run.Source = nil
+		runtime.GC()
 	}
 	if run.Training != nil && (run.Images == nil || run.Images.Train == nil) {
 		return nil, fmt.Errorf("%s: fine-tuning needs training images", run.Path)
@@ -123,14 +138,15 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 	rep.Accuracy, rep.Finetune = acc, tuned
 	rep.Config.Finetune = tuned != nil
 	rep.Model = run.Path
-	rep.ModelSHA256 = Digest(run.Source)
+	rep.ModelSHA256 = digest
 	sched.Header.Model = rep.ModelSHA256
 	return &Result{Model: m, Schedule: sched, Report: rep}, nil
 }
 
 // Encode returns the bytes of the three files: the model annotated with
 // the configuration, the totals and the digests of the other two in its
-// metadata_props (keys "elight.*"), the schedule and the report.
+// metadata_props (keys "elight.*"), the schedule and the report. WriteFiles
+// writes the same bytes without holding them.
 func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 	var sched bytes.Buffer
 	if _, err := r.Schedule.WriteTo(&sched); err != nil {
@@ -144,6 +160,62 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 		return nil, nil, nil, err
 	}
 	return model, sched.Bytes(), rep, nil
+}
+
+// WriteFiles writes the files Encode returns to model, schedule and report,
+// all three or none (onnxio.WriteStreamsAtomic), none of them over one of
+// inputs. The schedule and the model are streamed from memory as they are
+// encoded: for a VGG16 they are hundreds of megabytes each, which Encode
+// holds on top of the model. A model whose weights are over 2 GiB, more
+// than one protobuf message holds, has them in a fourth file, model +
+// ".data" (onnxio.ExternalDataPath), which Encode cannot give. If ctx ends
+// before the files are renamed into place, none is and the error is
+// ErrInterrupted.
+func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string, inputs ...string) error {
+	rep, err := r.Report.Marshal()
+	if err != nil {
+		return fmt.Errorf("%s: %w", report, err)
+	}
+	var schedDigest string
+	files := []onnxio.FileStream{
+		// The schedule first: the model's metadata records its digest.
+		{Path: schedule, Write: func(w io.Writer) error {
+			h := sha256.New()
+			if _, err := r.Schedule.WriteTo(io.MultiWriter(w, h)); err != nil {
+				return err
+			}
+			schedDigest = hex.EncodeToString(h.Sum(nil))
+			return nil
+		}},
+		{Path: report, Write: func(w io.Writer) error {
+			_, err := w.Write(rep)
+			return err
+		}},
+	}
+	// A model over 2 GiB comes with a data file (onnxio.Streams), written
+	// before the model itself, which is the last file.
+	for _, f := range onnxio.Streams(model, r.Model) {
+		if f.Path == model {
+			write := f.Write
+			f.Write = func(w io.Writer) error {
+				annotate(r.Model, r.Report, Digest(rep), schedDigest)
+				if err := write(w); err != nil {
+					return err
+				}
+				// An interruption now still leaves no file.
+				if ctx.Err() != nil {
+					return ErrInterrupted
+				}
+				return nil
+			}
+		}
+		files = append(files, f)
+	}
+	err = onnxio.WriteStreamsAtomic(files, inputs...)
+	if errors.Is(err, ErrInterrupted) {
+		return ErrInterrupted // said the same way wherever the run stopped
+	}
+	return err
 }
 
 // annotate records the configuration, totals and digests in the model's

@@ -2,6 +2,7 @@ package onnxio
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 )
@@ -33,26 +34,10 @@ func SameFile(a, b string) bool {
 	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
-// writeFileAtomic replaces the file path by one holding data. It writes a
-// temporary file in the same folder, flushes it to disk and renames it over
-// path, so that a crash leaves either the old file or the complete new one,
-// never a truncated model.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := writeTemp(path, data)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	syncDir(filepath.Dir(path))
-	return nil
-}
-
-// writeTemp writes data to a flushed temporary file beside path, with the
-// permissions path has (0644 for a new file), and returns its name.
-func writeTemp(path string, data []byte) (name string, err error) {
+// writeTemp writes what write writes to a flushed temporary file beside
+// path, with the permissions path has (0644 for a new file), and returns its
+// name. write's errors are prefixed with path.
+func writeTemp(path string, write func(io.Writer) error) (name string, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -76,8 +61,8 @@ func writeTemp(path string, data []byte) (name string, err error) {
 	if err := f.Chmod(mode); err != nil {
 		return "", fmt.Errorf("%s: %w", path, err)
 	}
-	if _, err := f.Write(data); err != nil {
-		return "", fmt.Errorf("%s: writing: %w", path, err)
+	if err := write(f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
 	}
 	if err := f.Sync(); err != nil {
 		return "", fmt.Errorf("%s: flushing to disk: %w", path, err)

@@ -3,6 +3,7 @@ package onnxio
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,14 +12,15 @@ import (
 	"github.com/elight-photonic/elight/onnxio/onnxpb"
 )
 
-// readExternal returns the want bytes of a tensor whose data_location is
-// EXTERNAL, read from the file its external_data names relative to dir (the
-// current folder if dir is empty).
+// readExternal hands decode the want bytes of a tensor whose data_location
+// is EXTERNAL, in the file its external_data names relative to dir (the
+// current folder if dir is empty): decode calls read to fill its buffers
+// from them in turn, and readExternal returns decode's error.
 //
 // Locations are confined to dir: an absolute path, a ".." that climbs out, or
 // a symbolic link that leads out is an error, because a model file is data
 // and must not be able to make elight read arbitrary files.
-func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) {
+func readExternal(tp *onnxpb.TensorProto, dir string, want int, decode func(read func([]byte) error) error) error {
 	var (
 		loc    string
 		offset int64
@@ -36,18 +38,18 @@ func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) 
 		}
 		// Other keys, such as "checksum", are optional hints.
 		if err != nil {
-			return nil, fmt.Errorf("external data %s: %w", kv.GetKey(), err)
+			return fmt.Errorf("external data %s: %w", kv.GetKey(), err)
 		}
 	}
 	if loc == "" {
-		return nil, errors.New("external data has no location")
+		return errors.New("external data has no location")
 	}
 	local := filepath.FromSlash(loc)
 	if !filepath.IsLocal(local) {
-		return nil, fmt.Errorf("external data location %q is outside the model's folder", loc)
+		return fmt.Errorf("external data location %q is outside the model's folder", loc)
 	}
 	if length >= 0 && length != int64(want) {
-		return nil, fmt.Errorf("external data length is %d bytes, the shape needs %d", length, want)
+		return fmt.Errorf("external data length is %d bytes, the shape needs %d", length, want)
 	}
 	if dir == "" {
 		dir = "."
@@ -56,30 +58,32 @@ func readExternal(tp *onnxpb.TensorProto, dir string, want int) ([]byte, error) 
 
 	f, err := os.OpenInRoot(dir, local)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("external data file %s not found", path)
+		return fmt.Errorf("external data file %s not found", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("external data %s: %w", path, err)
+		return fmt.Errorf("external data %s: %w", path, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("external data %s: %w", path, err)
+		return fmt.Errorf("external data %s: %w", path, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("external data %s is not a regular file", path)
+		return fmt.Errorf("external data %s is not a regular file", path)
 	}
 	// Checking the size first means a lying header cannot make us allocate
 	// more than the file holds.
 	if offset > fi.Size() || int64(want) > fi.Size()-offset {
-		return nil, fmt.Errorf("external data %s has %d bytes, need %d at offset %d",
+		return fmt.Errorf("external data %s has %d bytes, need %d at offset %d",
 			path, fi.Size(), want, offset)
 	}
-	buf := make([]byte, want)
-	if _, err := f.ReadAt(buf, offset); err != nil {
-		return nil, fmt.Errorf("external data %s: %w", path, err)
-	}
-	return buf, nil
+	r := io.NewSectionReader(f, offset, int64(want))
+	return decode(func(p []byte) error {
+		if _, err := io.ReadFull(r, p); err != nil {
+			return fmt.Errorf("external data %s: %w", path, err)
+		}
+		return nil
+	})
 }
 
 // parseSize parses a non-negative decimal byte count.

@@ -133,4 +133,9 @@ type Model struct {
 	// changed holds the names of initializers whose values elight replaced
 	// or added; the others are written back byte for byte.
 	changed map[string]bool
+	// fromIR holds the names of the file's initializers whose raw_data the
+	// parse left out of proto (see stripRaw): Write encodes them from the
+	// IR, which for such a tensor gives the file's bytes where the IR still
+	// says what the file said.
+	fromIR map[string]bool
 }

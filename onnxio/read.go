@@ -52,8 +52,12 @@ func parse(data []byte, dir, path string) (*Model, error) {
 
 // decode does the work of Parse.
 func decode(data []byte, dir string) (*Model, error) {
+	stripped, raws, ok := stripRaw(data)
+	if !ok {
+		stripped, raws = data, nil
+	}
 	mp := new(onnxpb.ModelProto)
-	if err := proto.Unmarshal(data, mp); err != nil {
+	if err := proto.Unmarshal(stripped, mp); err != nil {
 		return nil, fmt.Errorf("not an ONNX model: %w", err)
 	}
 	opset, err := defaultOpset(mp.GetOpsetImport())
@@ -63,11 +67,12 @@ func decode(data []byte, dir string) (*Model, error) {
 	if mp.GetGraph() == nil {
 		return nil, errors.New("model has no graph")
 	}
-	g, err := decodeGraph(mp.GetGraph(), dir)
+	fromIR := make(map[string]bool)
+	g, err := decodeGraph(mp.GetGraph(), raws, fromIR, dir)
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Opset: opset, Graph: g, proto: mp, changed: make(map[string]bool)}, nil
+	return &Model{Opset: opset, Graph: g, proto: mp, changed: make(map[string]bool), fromIR: fromIR}, nil
 }
 
 // defaultOpset returns the version of the default operator set, which
@@ -93,8 +98,10 @@ func defaultOpset(imports []*onnxpb.OperatorSetIdProto) (int64, error) {
 // isDefaultDomain reports whether domain names the standard ONNX operators.
 func isDefaultDomain(domain string) bool { return domain == "" || domain == "ai.onnx" }
 
-// decodeGraph converts and checks the main graph.
-func decodeGraph(gp *onnxpb.GraphProto, dir string) (*Graph, error) {
+// decodeGraph converts and checks the main graph. raws, when not nil, holds
+// the raw_data stripRaw left out of gp's initializers (nil for those it
+// kept), and fromIR gets the names of those initializers.
+func decodeGraph(gp *onnxpb.GraphProto, raws [][]byte, fromIR map[string]bool, dir string) (*Graph, error) {
 	if len(gp.GetSparseInitializer()) > 0 {
 		return nil, errors.New("sparse initializers are not supported")
 	}
@@ -107,7 +114,12 @@ func decodeGraph(gp *onnxpb.GraphProto, dir string) (*Graph, error) {
 		if _, dup := g.Initializers[name]; dup {
 			return nil, fmt.Errorf("initializer %q is listed twice", name)
 		}
-		t, err := decodeTensor(tp, dir)
+		raw := tp.GetRawData()
+		if i < len(raws) && raws[i] != nil {
+			raw = raws[i]
+			fromIR[name] = true
+		}
+		t, err := decodeTensorRaw(tp, raw, dir)
 		if err != nil {
 			return nil, fmt.Errorf("initializer %q: %w", name, err)
 		}

@@ -83,6 +83,12 @@ func intRange(t DataType) (lo, hi int64) {
 // that Write can tell whether the IR copy was edited. dir resolves external
 // data.
 func decodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
+	return decodeTensorRaw(tp, tp.GetRawData(), dir)
+}
+
+// decodeTensorRaw is decodeTensor with raw in place of tp's raw_data, which
+// the parse may have left out of tp (see stripRaw).
+func decodeTensorRaw(tp *onnxpb.TensorProto, raw []byte, dir string) (*Tensor, error) {
 	t := &Tensor{
 		Name:     tp.GetName(),
 		DataType: DataType(tp.GetDataType()),
@@ -103,18 +109,24 @@ func decodeTensor(tp *onnxpb.TensorProto, dir string) (*Tensor, error) {
 		return nil, err
 	}
 
-	raw := tp.GetRawData()
-	external := tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL
-	if external {
+	field, typed := typedLen(tp, t.DataType)
+	if tp.GetDataLocation() == onnxpb.TensorProto_EXTERNAL {
 		if len(raw) > 0 {
 			return nil, errors.New("both raw_data and external data are set")
 		}
-		if raw, err = readExternal(tp, dir, n*size); err != nil {
+		// Read a chunk at a time: a classifier's weight can be gigabytes.
+		err := readExternal(tp, dir, n*size, func(read func([]byte) error) error {
+			if typed > 0 {
+				return fmt.Errorf("both raw_data and %s are set", field)
+			}
+			return decodeRawChunks(t, n, read)
+		})
+		if err != nil {
 			return nil, err
 		}
+		return t, nil
 	}
-	field, typed := typedLen(tp, t.DataType)
-	if len(raw) > 0 || external {
+	if len(raw) > 0 {
 		if typed > 0 {
 			return nil, fmt.Errorf("both raw_data and %s are set", field)
 		}
@@ -146,35 +158,69 @@ func typedLen(tp *onnxpb.TensorProto, t DataType) (string, int) {
 
 // decodeRaw fills t from n little-endian elements in raw.
 func decodeRaw(t *Tensor, raw []byte, n int) error {
+	allocElems(t, n)
+	decodeElems(t, raw, 0)
+	return checkRange(t)
+}
+
+// decodeRawChunks is decodeRaw for n elements that read fills a chunk at a
+// time, so that a large tensor's bytes are never held whole beside its
+// elements.
+func decodeRawChunks(t *Tensor, n int, read func([]byte) error) error {
+	allocElems(t, n)
+	size := elemSize(t.DataType)
+	buf := make([]byte, min(n, 1<<18)*size)
+	for i := 0; i < n; {
+		k := min(n-i, len(buf)/size)
+		if err := read(buf[:k*size]); err != nil {
+			return err
+		}
+		decodeElems(t, buf[:k*size], i)
+		i += k
+	}
+	return checkRange(t)
+}
+
+// allocElems gives t room for n elements of its type.
+func allocElems(t *Tensor, n int) {
+	if isFloat(t.DataType) {
+		t.Float = make([]float32, n)
+	} else {
+		t.Int = make([]int64, n)
+	}
+}
+
+// decodeElems decodes the little-endian elements in raw into t's elements
+// from index start on.
+func decodeElems(t *Tensor, raw []byte, start int) {
 	le := binary.LittleEndian
 	switch t.DataType {
 	case Float:
-		t.Float = make([]float32, n)
-		for i := range t.Float {
-			t.Float[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		out := t.Float[start : start+len(raw)/4]
+		for i := range out {
+			out[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
 		}
-		return nil
+		return
 	case Double:
-		t.Float = make([]float32, n)
-		for i := range t.Float {
-			t.Float[i] = float32(math.Float64frombits(le.Uint64(raw[8*i:])))
+		out := t.Float[start : start+len(raw)/8]
+		for i := range out {
+			out[i] = float32(math.Float64frombits(le.Uint64(raw[8*i:])))
 		}
-		return nil
+		return
 	}
-	t.Int = make([]int64, n)
-	for i := range t.Int {
+	out := t.Int[start : start+len(raw)/elemSize(t.DataType)]
+	for i := range out {
 		switch t.DataType {
 		case Int64:
-			t.Int[i] = int64(le.Uint64(raw[8*i:]))
+			out[i] = int64(le.Uint64(raw[8*i:]))
 		case Int32:
-			t.Int[i] = int64(int32(le.Uint32(raw[4*i:])))
+			out[i] = int64(int32(le.Uint32(raw[4*i:])))
 		case Int8:
-			t.Int[i] = int64(int8(raw[i]))
+			out[i] = int64(int8(raw[i]))
 		case Uint8, Bool:
-			t.Int[i] = int64(raw[i])
+			out[i] = int64(raw[i])
 		}
 	}
-	return checkRange(t)
 }
 
 // decodeTyped fills t from the typed field that holds its elements.
@@ -216,6 +262,20 @@ func checkRange(t *Tensor) error {
 // encodeTensor converts t into a TensorProto with its elements in raw_data,
 // the compact form ONNX exporters use for weights.
 func encodeTensor(t *Tensor) (*onnxpb.TensorProto, error) {
+	tp, err := encodeTensorHeader(t)
+	if err != nil {
+		return nil, err
+	}
+	if t.DataType == Float {
+		tp.RawData = appendFloats(make([]byte, 0, 4*len(t.Float)), t.Float)
+	}
+	return tp, nil
+}
+
+// encodeTensorHeader is encodeTensor but leaves a FLOAT tensor's raw_data
+// empty, for a writer that streams it from t.Float (see marshalTo): the
+// weights are not copied to be written.
+func encodeTensorHeader(t *Tensor) (*onnxpb.TensorProto, error) {
 	size := elemSize(t.DataType)
 	if size == 0 {
 		return nil, fmt.Errorf("unsupported data type %v", t.DataType)
@@ -236,26 +296,28 @@ func encodeTensor(t *Tensor) (*onnxpb.TensorProto, error) {
 		return nil, err
 	}
 
-	raw := make([]byte, 0, n*size)
+	var raw []byte
 	le := binary.LittleEndian
 	switch t.DataType {
 	case Float:
-		for _, v := range t.Float {
-			raw = le.AppendUint32(raw, math.Float32bits(v))
-		}
+		// left to the caller
 	case Double:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Float {
 			raw = le.AppendUint64(raw, math.Float64bits(float64(v)))
 		}
 	case Int64:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Int {
 			raw = le.AppendUint64(raw, uint64(v))
 		}
 	case Int32:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Int {
 			raw = le.AppendUint32(raw, uint32(v))
 		}
 	default:
+		raw = make([]byte, 0, n*size)
 		for _, v := range t.Int {
 			raw = append(raw, byte(v))
 		}
@@ -266,6 +328,14 @@ func encodeTensor(t *Tensor) (*onnxpb.TensorProto, error) {
 		Dims:     slices.Clone(t.Dims),
 		RawData:  raw,
 	}, nil
+}
+
+// appendFloats appends the little-endian bytes of v to b.
+func appendFloats(b []byte, v []float32) []byte {
+	for _, f := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
+	}
+	return b
 }
 
 // equalTensor reports whether a and b hold the same name, type, shape and

@@ -1,8 +1,10 @@
 package onnxio
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"google.golang.org/protobuf/proto"
@@ -18,9 +20,11 @@ import (
 // encoding is kept too, so unchanged initializers keep their typed fields.
 // Initializers marked by SetInitializer, new ones and those the file kept as
 // external data are written inline in raw_data, so the output needs no other
-// file. Initializers no longer in the graph are dropped, together with their
-// graph input and value_info entries, as are value_info entries of values
-// that no longer exist.
+// file, unless the weights are too large for one protobuf message (2 GiB):
+// they are then written to path + ".data" as ONNX external data (see
+// Streams), both files or neither. Initializers no longer in the graph are
+// dropped, together with their graph input and value_info entries, as are
+// value_info entries of values that no longer exist.
 //
 // The graph is checked as Parse would check it and the nodes are written in
 // topological order. The same model is always encoded to the same bytes.
@@ -33,41 +37,52 @@ func Write(path string, m *Model) error {
 	if err := checkNotInput(path, m.Path); err != nil {
 		return err
 	}
-	data, err := Marshal(m)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return writeFileAtomic(path, data)
+	return WriteStreamsAtomic(Streams(path, m), m.Path)
 }
 
 // Marshal encodes m as Write does, for callers that write several files as
 // one (see WriteFilesAtomic) or need the bytes' digest first.
 func Marshal(m *Model) ([]byte, error) {
-	if m == nil {
-		return nil, errors.New("no model to encode")
-	}
-	mp, err := m.encode()
-	if err != nil {
+	var buf bytes.Buffer
+	if err := MarshalTo(&buf, m); err != nil {
 		return nil, err
 	}
-	// ONNX has no map fields, so Deterministic changes nothing today; it
-	// states the promise and keeps it if a future schema adds maps.
-	data, err := proto.MarshalOptions{Deterministic: true}.Marshal(mp)
-	if err != nil {
-		return nil, fmt.Errorf("encoding protobuf: %w", err)
+	return buf.Bytes(), nil
+}
+
+// MarshalTo encodes m to w as Write does, streaming the FLOAT initializers'
+// elements from the IR: no copy of the model's weights is made, so a model
+// of gigabytes is written in little more memory than its IR holds. w sees
+// the bytes Marshal returns. A model whose weights are too large for one
+// protobuf message (see ExternalDataPath) is refused: Write and Streams
+// write it with a data file.
+func MarshalTo(w io.Writer, m *Model) error {
+	if m == nil {
+		return errors.New("no model to encode")
 	}
-	return data, nil
+	if m.needsExternal() {
+		return errTooLarge
+	}
+	mp, floats, err := m.encode()
+	if err != nil {
+		return err
+	}
+	return marshalTo(w, mp, floats)
 }
 
 // encode builds the ModelProto Write marshals, from a copy of the proto m
-// was read from so that m itself is left as it is.
-func (m *Model) encode() (*onnxpb.ModelProto, error) {
+// was read from so that m itself is left as it is. The FLOAT initializers
+// in floats have no raw_data: it is to be written from the floats they map
+// to.
+func (m *Model) encode() (*onnxpb.ModelProto, map[*onnxpb.TensorProto][]float32, error) {
 	if m.Graph == nil {
-		return nil, errors.New("model has no graph")
+		return nil, nil, errors.New("model has no graph")
 	}
 	if m.Opset <= 0 {
-		return nil, fmt.Errorf("opset %d is not a valid version", m.Opset)
+		return nil, nil, fmt.Errorf("opset %d is not a valid version", m.Opset)
 	}
+	// The proto holds no plain weights (the parse left their raw_data
+	// out), so this copy is small.
 	mp := new(onnxpb.ModelProto)
 	if m.proto != nil {
 		mp = proto.Clone(m.proto).(*onnxpb.ModelProto)
@@ -79,10 +94,11 @@ func (m *Model) encode() (*onnxpb.ModelProto, error) {
 	if mp.Graph == nil {
 		mp.Graph = new(onnxpb.GraphProto)
 	}
-	if err := encodeGraph(mp.Graph, m.Graph, m.changed); err != nil {
-		return nil, err
+	floats := make(map[*onnxpb.TensorProto][]float32)
+	if err := encodeGraph(mp.Graph, m.Graph, m.changed, m.fromIR, floats); err != nil {
+		return nil, nil, err
 	}
-	return mp, nil
+	return mp, floats, nil
 }
 
 // setOpset makes the default domain's opset_import entry say version.
@@ -115,7 +131,7 @@ func irVersion(opset int64) int64 {
 
 // encodeGraph rewrites gp, a copy of the graph proto the IR g was read
 // from, to say what g says.
-func encodeGraph(gp *onnxpb.GraphProto, g *Graph, changed map[string]bool) error {
+func encodeGraph(gp *onnxpb.GraphProto, g *Graph, changed, fromIR map[string]bool, floats map[*onnxpb.TensorProto][]float32) error {
 	defined, err := checkIR(g)
 	if err != nil {
 		return err
@@ -129,7 +145,7 @@ func encodeGraph(gp *onnxpb.GraphProto, g *Graph, changed map[string]bool) error
 	}
 
 	gp.Name = g.Name
-	if err := encodeInitializers(gp, g.Initializers, changed); err != nil {
+	if err := encodeInitializers(gp, g.Initializers, changed, fromIR, floats); err != nil {
 		return err
 	}
 	gp.Input = encodeInputs(gp.Input, g)
@@ -185,8 +201,12 @@ func checkIR(g *Graph) (map[string]bool, error) {
 }
 
 // encodeInitializers rewrites gp's initializers to match inits, keeping the
-// file's encoding of the tensors that did not change.
-func encodeInitializers(gp *onnxpb.GraphProto, inits map[string]*Tensor, changed map[string]bool) error {
+// file's encoding of the tensors that did not change. Those in fromIR are
+// encoded from the IR whether or not they changed: with nothing but a
+// name, a shape, a doc string and raw_data, their encoding is the file's
+// where the IR is. FLOAT tensors encoded anew go in floats, with their
+// elements, and without raw_data.
+func encodeInitializers(gp *onnxpb.GraphProto, inits map[string]*Tensor, changed, fromIR map[string]bool, floats map[*onnxpb.TensorProto][]float32) error {
 	kept := make([]*onnxpb.TensorProto, 0, len(inits))
 	inFile := make(map[string]bool, len(gp.Initializer))
 	removed := make(map[string]bool)
@@ -198,7 +218,7 @@ func encodeInitializers(gp *onnxpb.GraphProto, inits map[string]*Tensor, changed
 			continue
 		}
 		inFile[name] = true
-		if !changed[name] && tp.GetDataLocation() != onnxpb.TensorProto_EXTERNAL {
+		if !changed[name] && !fromIR[name] && tp.GetDataLocation() != onnxpb.TensorProto_EXTERNAL {
 			// A pass may have edited the tensor in place rather than
 			// through SetInitializer; decoding the file's copy again
 			// catches that.
@@ -207,11 +227,14 @@ func encodeInitializers(gp *onnxpb.GraphProto, inits map[string]*Tensor, changed
 				continue
 			}
 		}
-		enc, err := encodeTensor(t)
+		enc, err := encodeTensorHeader(t)
 		if err != nil {
 			return fmt.Errorf("initializer %q: %w", name, err)
 		}
 		enc.DocString = tp.GetDocString()
+		if t.DataType == Float {
+			floats[enc] = t.Float
+		}
 		kept = append(kept, enc)
 	}
 	var added []string
@@ -222,9 +245,13 @@ func encodeInitializers(gp *onnxpb.GraphProto, inits map[string]*Tensor, changed
 	}
 	slices.Sort(added) // map order would make the output differ run to run
 	for _, name := range added {
-		enc, err := encodeTensor(inits[name])
+		t := inits[name]
+		enc, err := encodeTensorHeader(t)
 		if err != nil {
 			return fmt.Errorf("initializer %q: %w", name, err)
+		}
+		if t.DataType == Float {
+			floats[enc] = t.Float
 		}
 		kept = append(kept, enc)
 	}

@@ -2,9 +2,11 @@ package onnxio
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
+	"strings"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -19,14 +21,36 @@ func WriteFileAtomic(path string, data []byte, inputs ...string) error {
 // temporary files and flushed first, and only then renamed into place, so a
 // failure while writing leaves none of them. It refuses paths that are one
 // of the inputs or that two files share.
-func WriteFilesAtomic(files map[string][]byte, inputs ...string) (err error) {
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
+func WriteFilesAtomic(files map[string][]byte, inputs ...string) error {
+	streams := make([]FileStream, 0, len(files))
+	for p, data := range files {
+		streams = append(streams, FileStream{Path: p, Write: func(w io.Writer) error {
+			if _, err := w.Write(data); err != nil {
+				return fmt.Errorf("writing: %w", err)
+			}
+			return nil
+		}})
 	}
-	sort.Strings(paths)
+	slices.SortFunc(streams, func(a, b FileStream) int { return strings.Compare(a.Path, b.Path) })
+	return WriteStreamsAtomic(streams, inputs...)
+}
+
+// FileStream is one file of WriteStreamsAtomic: its path and the function
+// that writes its content.
+type FileStream struct {
+	Path  string
+	Write func(io.Writer) error
+}
+
+// WriteStreamsAtomic is WriteFilesAtomic for files written as they are
+// made, so that none need be held in memory whole: each Write is called in
+// the order given (a later one may use what an earlier one worked out,
+// such as a digest) on a temporary file; only when all succeeded are they
+// renamed into place.
+func WriteStreamsAtomic(files []FileStream, inputs ...string) (err error) {
 	seen := map[string]string{}
-	for _, p := range paths {
+	for _, f := range files {
+		p := f.Path
 		for _, in := range inputs {
 			if err := checkNotInput(p, in); err != nil {
 				return err
@@ -49,21 +73,22 @@ func WriteFilesAtomic(files map[string][]byte, inputs ...string) (err error) {
 			}
 		}
 	}()
-	for _, p := range paths {
-		tmp, err := writeTemp(p, files[p])
+	for _, f := range files {
+		tmp, err := writeTemp(f.Path, f.Write)
 		if err != nil {
 			return err
 		}
-		temps[p] = tmp
+		temps[f.Path] = tmp
 	}
-	for _, p := range paths {
+	for _, f := range files {
+		p := f.Path
 		if err := os.Rename(temps[p], p); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		delete(temps, p)
 	}
-	for _, p := range paths {
-		syncDir(filepath.Dir(p))
+	for _, f := range files {
+		syncDir(filepath.Dir(f.Path))
 	}
 	return nil
 }

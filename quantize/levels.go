@@ -110,15 +110,43 @@ func (l *Levels) Neg(i int) int { return max(-int(l.Signed[i]), 0) }
 // weights the photonic core computes with. It panics if l.Config is
 // invalid.
 func (l *Levels) Dequantized() []float32 {
+	out := make([]float32, len(l.Signed))
+	l.DequantizeTo(out)
+	return out
+}
+
+// DequantizeTo writes what Dequantized returns into out, which must have
+// one element per level: a caller that no longer needs the weights the
+// levels came from can have them overwritten rather than hold a second
+// copy. It panics if l.Config is invalid or out has the wrong length.
+func (l *Levels) DequantizeTo(out []float32) {
 	q, err := NewQuantizer(l.Config)
 	if err != nil {
 		panic(fmt.Errorf("quantize: Levels with invalid config: %w", err))
 	}
-	out := make([]float32, len(l.Signed))
-	for i, c := range l.Signed {
-		out[i] = float32(q.Dequantize(int(c), l.Alpha(i/l.Cols)))
+	if len(out) != len(l.Signed) {
+		panic(fmt.Errorf("quantize: %d weights to dequantize %d levels into", len(out), len(l.Signed)))
 	}
-	return out
+	// A row's weights take at most 2L-1 values: each is worked out once
+	// per scale and looked up (the same float32 either way), and rows are
+	// split over the CPUs as Quantize splits them.
+	max := l.Max()
+	parallel.Split(l.Rows, 1, 1, func(_, r0, r1 int) {
+		table := make([]float32, 2*max+1)
+		have := math.NaN() // the scale table holds; NaN equals none
+		for r := r0; r < r1; r++ {
+			if alpha := l.Alpha(r); alpha != have {
+				for c := -max; c <= max; c++ {
+					table[c+max] = float32(q.Dequantize(c, alpha))
+				}
+				have = alpha
+			}
+			row := out[r*l.Cols : (r+1)*l.Cols]
+			for i, c := range l.Signed[r*l.Cols : (r+1)*l.Cols] {
+				row[i] = table[int(c)+max]
+			}
+		}
+	})
 }
 
 // Histogram returns the number of elements at each signed level:

@@ -152,3 +152,28 @@ func TestHistogram(t *testing.T) {
 		t.Errorf("Histogram() = %v, want %v", got, want)
 	}
 }
+
+// DequantizeTo looks each value up in a table per scale: it must give
+// Dequantize's float32 for every level, at one scale and at one a row.
+func TestDequantizeToMatchesDequantize(t *testing.T) {
+	for _, perRow := range []bool{false, true} {
+		c := Config{Bits: 4, PCMLoss: 0.128, PerRow: perRow}
+		rows, cols := 7, 40
+		w := make([]float32, rows*cols)
+		for i := range w {
+			w[i] = float32(math.Sin(float64(i)*1.7)) * float32(1+i/cols)
+		}
+		lv, err := Quantize(w, rows, cols, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, _ := NewQuantizer(c)
+		out := make([]float32, len(w))
+		lv.DequantizeTo(out)
+		for i, v := range lv.Signed {
+			if want := float32(q.Dequantize(int(v), lv.Alpha(i/cols))); math.Float32bits(out[i]) != math.Float32bits(want) {
+				t.Fatalf("perRow %v: element %d is %v, want %v", perRow, i, out[i], want)
+			}
+		}
+	}
+}

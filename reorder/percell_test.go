@@ -55,3 +55,32 @@ func TestPlanAllMatchesPlan(t *testing.T) {
 		}
 	}
 }
+
+// PlanEach gives PlanAll's orders, one at a time, whether or not its
+// caller keeps them.
+func TestPlanEachMatchesPlanAll(t *testing.T) {
+	lv := randomLevels(newRand(8), 40, 300, 4)
+	l := mustPartition(t, lv, 16)
+	all := PlanAll(l)
+	for _, keep := range []bool{false, true} {
+		var kept []*Order
+		err := PlanEach(l, func(o *Order) (bool, error) {
+			i := len(kept)
+			if i >= len(all) || o.Strategy != all[i].Strategy || !slices.Equal(o.Perm, all[i].Perm) {
+				t.Errorf("keep %v: PlanEach's order #%d (%s) differs from PlanAll's", keep, i, o.Strategy)
+			}
+			kept = append(kept, o)
+			return keep, nil
+		})
+		if err != nil || len(kept) != len(all) {
+			t.Fatalf("keep %v: PlanEach gave %d orders, err %v; want %d", keep, len(kept), err, len(all))
+		}
+		if keep {
+			for i, o := range kept {
+				if o.Strategy != all[i].Strategy || !slices.Equal(o.Perm, all[i].Perm) {
+					t.Errorf("kept order #%d (%s) was planned over", i, o.Strategy)
+				}
+			}
+		}
+	}
+}

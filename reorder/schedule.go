@@ -1,6 +1,7 @@
 package reorder
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -111,7 +112,9 @@ func levelBytes(bits int) int {
 }
 
 // WriteTo encodes the schedule: magic, uint32 header length, JSON header,
-// payload.
+// payload. The payload is streamed from the levels and orders through a
+// small buffer: a VGG16-sized schedule is hundreds of megabytes, and a copy
+// of it in memory would be as large as the model.
 func (s *Schedule) WriteTo(w io.Writer) (int64, error) {
 	h := s.Header
 	h.FormatVersion = ScheduleVersion
@@ -120,7 +123,10 @@ func (s *Schedule) WriteTo(w io.Writer) (int64, error) {
 	if s.Chip != nil {
 		h.Chip = &scheduleChipJSON{Cores: s.Chip.Cores, Jobs: s.Chip.Jobs}
 	}
-	var payload bytes.Buffer
+	// Every section's length follows from the shapes, so the header, which
+	// comes first, can be made before any payload is written.
+	size := int64(levelBytes(h.Bits))
+	var offset int64
 	for _, l := range s.Layers {
 		lv, o := l.Levels, l.Order
 		if o.Grid.Rows != lv.Rows || o.Grid.Cols != lv.Cols || o.Grid.K != h.Block {
@@ -131,30 +137,57 @@ func (s *Schedule) WriteTo(w io.Writer) (int64, error) {
 			BlockRows: o.Grid.BlockRows(), BlockCols: o.Grid.BlockCols(),
 			Scope: o.Scope.String(), Scales: lv.Scale, Groups: l.Groups,
 		}
-		lj.Levels.Offset = int64(payload.Len())
-		for _, c := range lv.Signed {
-			if levelBytes(h.Bits) == 1 {
-				payload.WriteByte(byte(int8(c)))
-			} else {
-				binary.Write(&payload, binary.LittleEndian, c)
-			}
-		}
-		lj.Levels.Length = int64(payload.Len()) - lj.Levels.Offset
-		lj.Order.Offset = int64(payload.Len())
-		binary.Write(&payload, binary.LittleEndian, o.Perm)
-		lj.Order.Length = int64(payload.Len()) - lj.Order.Offset
+		lj.Levels = section{Offset: offset, Length: int64(len(lv.Signed)) * size}
+		offset += lj.Levels.Length
+		lj.Order = section{Offset: offset, Length: int64(len(o.Perm)) * 2}
+		offset += lj.Order.Length
 		h.Layers = append(h.Layers, lj)
 	}
 	header, err := json.Marshal(h)
 	if err != nil {
 		return 0, err
 	}
-	var out bytes.Buffer
-	out.WriteString(ScheduleMagic)
-	binary.Write(&out, binary.LittleEndian, uint32(len(header)))
-	out.Write(header)
-	out.Write(payload.Bytes())
-	return out.WriteTo(w)
+	cw := &countingWriter{w: w}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	bw.WriteString(ScheduleMagic)
+	bw.Write(binary.LittleEndian.AppendUint32(nil, uint32(len(header))))
+	bw.Write(header)
+	chunk := make([]byte, 0, 1<<16)
+	for _, l := range s.Layers {
+		for i, c := range l.Levels.Signed {
+			if size == 1 {
+				chunk = append(chunk, byte(int8(c)))
+			} else {
+				chunk = binary.LittleEndian.AppendUint16(chunk, uint16(c))
+			}
+			if len(chunk) >= cap(chunk)-1 || i == len(l.Levels.Signed)-1 {
+				bw.Write(chunk)
+				chunk = chunk[:0]
+			}
+		}
+		for i, p := range l.Order.Perm {
+			chunk = binary.LittleEndian.AppendUint16(chunk, p)
+			if len(chunk) >= cap(chunk)-1 || i == len(l.Order.Perm)-1 {
+				bw.Write(chunk)
+				chunk = chunk[:0]
+			}
+		}
+	}
+	// bufio keeps the first error and returns it from Flush.
+	err = bw.Flush()
+	return cw.n, err
+}
+
+// countingWriter counts the bytes written through it, for WriteTo's result.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // ReadSchedule decodes a schedule and checks that it is consistent: every
