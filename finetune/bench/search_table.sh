@@ -16,6 +16,10 @@
 #
 #   for m in vgg8 resnet resnet18; do finetune/bench/search_table.sh $m 0.25 0.5 1; done
 #
+# The budget is wall-clock time, so run it alone: where the kernel groups
+# processes by session (/proc/sys/kernel/sched_autogroup_enabled = 1), other
+# sessions' work takes its share of the CPU whatever its nice.
+#
 # Reports go to a temporary folder that is removed, unless KEEP=DIR names a
 # folder to keep them in. A run made by hand gives its row with
 #
