@@ -208,6 +208,9 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if _, err := G.Grad(total, tr.params...); err != nil {
 		return nil, fmt.Errorf("%s: differentiating the network: %w", m.Path, err)
 	}
+	// Only the losses, which are no kernels, read the network's values
+	// after a step.
+	network.ShareBuffers(net.Graph)
 	tr.vm = G.NewTapeMachine(net.Graph, G.BindDualValues(tr.params...))
 	tr.float, tr.inputs = floatCopy(m), inputs
 	tr.task.temperature = max(cfg.Temperature, 1e-3)

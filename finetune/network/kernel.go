@@ -33,6 +33,14 @@ type kernel struct {
 	out   []float32
 	fills bool
 
+	// producers holds, for each input, the kernel that computes it, or
+	// nil; pool, when ShareBuffers found that only kernels read the
+	// output, takes out back once its readers (counted per input slot)
+	// have all run in a pass, unread of them still to run.
+	producers       []*kernel
+	pool            *bufferPool
+	readers, unread int
+
 	// backward returns one gradient node per input (nil where an input has
 	// none). A kernel without it is not differentiable; gorgonia then
 	// reports an error if training needs a gradient through it.
@@ -54,6 +62,8 @@ func applyKernel(name string, outShape tensor.Shape, forward func(out []float32,
 	for _, in := range inputs {
 		k.inShapes = append(k.inShapes, in.Shape().Clone())
 		k.wrt = append(k.wrt, backward != nil && !isDataInput(in))
+		p, _ := in.Op().(*kernel)
+		k.producers = append(k.producers, p)
 	}
 	return G.ApplyOp(k, inputs...)
 }
@@ -90,14 +100,16 @@ func (k *kernel) Do(values ...G.Value) (G.Value, error) {
 		}
 		in[i] = data
 	}
-	if k.out == nil {
-		k.out = make([]float32, k.outShape.TotalSize())
-	} else if !k.fills {
-		parallel.Split(len(k.out), 1, minParallelWork, func(_, lo, hi int) { clear(k.out[lo:hi]) })
-	}
+	k.acquire()
 	k.forward(k.out, in)
+	k.read()
 	// a fresh tensor header every pass: gorgonia reshapes values in place
 	return tensor.New(tensor.WithShape(k.outShape.Clone()...), tensor.WithBacking(k.out)), nil
+}
+
+// clearParallel zeroes buf on every CPU.
+func clearParallel(buf []float32) {
+	parallel.Split(len(buf), 1, minParallelWork, func(_, lo, hi int) { clear(buf[lo:hi]) })
 }
 
 // filling marks the kernel that computes n as writing every output element,
