@@ -33,11 +33,14 @@ type kernel struct {
 	out   []float32
 	fills bool
 
-	// producers holds, for each input, the kernel that computes it, or
-	// nil; pool, when ShareBuffers found that only kernels read the
-	// output, takes out back once its readers (counted per input slot)
-	// have all run in a pass, unread of them still to run.
-	producers       []*kernel
+	// inputs are the input nodes, in order. ShareBuffers sets owners,
+	// for each input, the kernels whose output buffer it may be (their
+	// own node, or a gorgonia operator's that may compute in place or
+	// return a view), and pool, for a kernel whose buffer goes back to
+	// it once its readers (kernel input slots) have all run in a pass,
+	// unread of them still to run.
+	inputs          []*G.Node
+	owners          [][]*kernel
 	pool            *bufferPool
 	readers, unread int
 
@@ -62,8 +65,7 @@ func applyKernel(name string, outShape tensor.Shape, forward func(out []float32,
 	for _, in := range inputs {
 		k.inShapes = append(k.inShapes, in.Shape().Clone())
 		k.wrt = append(k.wrt, backward != nil && !isDataInput(in))
-		p, _ := in.Op().(*kernel)
-		k.producers = append(k.producers, p)
+		k.inputs = append(k.inputs, in)
 	}
 	return G.ApplyOp(k, inputs...)
 }

@@ -32,42 +32,76 @@ func (p *bufferPool) put(buf []float32) {
 
 // ShareBuffers lets the kernels of g, whose building (the gradient's
 // included) is done, hand their output buffer to the next kernel that
-// needs one of its length once every operation that reads it has run in
-// the pass. An output stays a kernel's own, valid after the pass, when
-// something other than a kernel reads it (a gorgonia operator, which may
-// keep a view of it, the losses, the gradient accumulation), when nothing
-// in the graph reads it, or when it is one of keep, read after the pass.
-// The values computed are the same bit for bit: a kernel that does not
-// write every element clears a buffer it gets from another. Call it once,
-// before the graph's first pass.
+// needs one of its length once nothing later in the pass reads it. A
+// gorgonia operator that reads the buffer may compute into it in place
+// or return a view of it, so the buffer is also read wherever such an
+// operator's value is, and it is given back only once every kernel that
+// reads the one or the other has run: the operator has then run too. A
+// buffer stays its kernel's own, valid after the pass, when some value it
+// may be is read by nothing in the graph (a graph output, a loss, a
+// parameter's gradient, which gorgonia reads after the operation) or is
+// one of keep, read after the pass. The values computed are the same bit
+// for bit: a kernel that does not write every element clears a buffer it
+// gets from another. Call it once, before the graph's first pass.
 func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) {
 	pool := &bufferPool{free: map[int][][]float32{}}
 	kept := map[*G.Node]bool{}
 	for _, n := range keep {
 		kept[n] = true
 	}
+	readers := func(n *G.Node) []*G.Node {
+		var rs []*G.Node
+		for to := g.To(n.ID()); to.Next(); {
+			rs = append(rs, to.Node().(*G.Node))
+		}
+		return rs
+	}
 	for _, n := range g.AllNodes() {
 		k, ok := n.Op().(*kernel)
 		if !ok {
 			continue
 		}
-		readers, shared := 0, !kept[n]
-		to := g.To(n.ID())
-		for to.Next() {
-			c, ok := to.Node().(*G.Node)
-			ck, isKernel := c.Op().(*kernel)
-			if !ok || !isKernel {
+		// the values that may be k's buffer: its node, and the
+		// gorgonia operators reading one of them
+		values, seen := []*G.Node{n}, map[*G.Node]bool{n: true}
+		type slot struct {
+			k *kernel
+			i int
+		}
+		var slots []slot
+		shared := true
+		for len(values) > 0 && shared {
+			v := values[len(values)-1]
+			values = values[:len(values)-1]
+			rs := readers(v)
+			if len(rs) == 0 || kept[v] {
 				shared = false
-				break
 			}
-			for _, p := range ck.producers {
-				if p == k {
-					readers++
+			for _, r := range rs {
+				rk, isKernel := r.Op().(*kernel)
+				if !isKernel {
+					if !seen[r] {
+						seen[r] = true
+						values = append(values, r)
+					}
+					continue
+				}
+				for i, in := range rk.inputs {
+					if in == v {
+						slots = append(slots, slot{rk, i})
+					}
 				}
 			}
 		}
-		if shared && readers > 0 {
-			k.pool, k.readers = pool, readers
+		if !shared {
+			continue
+		}
+		k.pool, k.readers = pool, len(slots)
+		for _, s := range slots {
+			if s.k.owners == nil {
+				s.k.owners = make([][]*kernel, len(s.k.inputs))
+			}
+			s.k.owners[s.i] = append(s.k.owners[s.i], k)
 		}
 	}
 }
@@ -96,13 +130,12 @@ func (k *kernel) acquire() {
 // read tells the kernels whose outputs k read that k is done with them:
 // the last reader of a shared output gives its buffer back to the pool.
 func (k *kernel) read() {
-	for _, p := range k.producers {
-		if p == nil || p.pool == nil {
-			continue
-		}
-		if p.unread--; p.unread == 0 && p.out != nil {
-			p.pool.put(p.out)
-			p.out = nil
+	for _, owners := range k.owners {
+		for _, p := range owners {
+			if p.unread--; p.unread == 0 && p.out != nil {
+				p.pool.put(p.out)
+				p.out = nil
+			}
 		}
 	}
 }
