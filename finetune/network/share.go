@@ -42,12 +42,19 @@ func (p *bufferPool) put(buf []float32) {
 // parameter's gradient, which gorgonia reads after the operation) or is
 // one of keep, read after the pass. The values computed are the same bit
 // for bit: a kernel that does not write every element clears a buffer it
-// gets from another. Call it once, before the graph's first pass.
+// gets from another. Call it once the graph is complete, before a pass:
+// a node added later could read a buffer already given back. A second
+// call plans afresh.
 func ShareBuffers(g *G.ExprGraph, keep ...*G.Node) {
 	pool := &bufferPool{free: map[int][][]float32{}}
 	kept := map[*G.Node]bool{}
 	for _, n := range keep {
 		kept[n] = true
+	}
+	for _, n := range g.AllNodes() {
+		if k, ok := n.Op().(*kernel); ok {
+			k.owners, k.pool, k.readers = nil, nil, 0
+		}
 	}
 	readers := func(n *G.Node) []*G.Node {
 		var rs []*G.Node
