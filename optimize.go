@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"runtime"
 	"time"
 
@@ -72,16 +71,11 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 	digest := Digest(run.Source)
 	// Each stage gets its own copy of the model: the float one, the one
 	// quantized before fine-tuning, and the one trained and quantized.
-	load := func() (*onnxio.Model, error) {
-		m, err := onnxio.Parse(run.Source, filepath.Dir(run.Path))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", run.Path, err)
-		}
-		m.Path = run.Path
-		_, err = onnxio.FoldBatchNorm(m)
-		return m, err
-	}
-	m, err := load()
+	// src holds the run's only reference to the file's bytes, so that
+	// dropping them frees them.
+	src := &source{data: run.Source, path: run.Path}
+	run.Source = nil
+	m, err := src.load()
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +84,7 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 		// its weights, can go. They are the largest garbage of the run,
 		// so they are collected now rather than once the heap has grown
 		// by GOGC percent over them and the weights together.
-		run.Source = nil
+		src.drop()
 		runtime.GC()
 	}
 	if run.Training != nil && (run.Images == nil || run.Images.Train == nil) {
@@ -113,7 +107,7 @@ func Optimize(ctx context.Context, run Run) (*Result, error) {
 	}
 	var tuned *report.Finetune
 	if run.Training != nil {
-		t := &trainingRun{Run: run, obs: obs, load: load, deadline: deadline}
+		t := &trainingRun{Run: run, obs: obs, src: src, deadline: deadline}
 		if tuned, acc.Quantized, err = t.finetune(ctx, m); err != nil {
 			return nil, err
 		}

@@ -50,7 +50,7 @@ type Search struct {
 type trainingRun struct {
 	Run
 	obs      Observer
-	load     func() (*onnxio.Model, error)
+	src      *source
 	deadline time.Time
 }
 
@@ -60,9 +60,14 @@ type trainingRun struct {
 // segments, or one run.
 func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Finetune, *float64, error) {
 	im, tr := t.Images, t.Training
-	before, err := t.load()
+	before, err := t.src.load()
 	if err != nil {
 		return nil, nil, err
+	}
+	if tr.Search == nil {
+		// Only the search's measurements load the model again; the
+		// file's bytes need not sit beside the training buffers.
+		t.src.drop()
 	}
 	beforeReport, _, err := QuantizeLayers(ctx, before, t.Hardware)
 	if err != nil {
@@ -122,7 +127,7 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 	rec := &report.Search{MaxDrop: budget.MaxDrop, Budget: budget.Budget.String(), ValidationFloat: float, MinValidation: float - budget.MaxDrop/100}
 	t.obs.Measured("float, validation", float, im.Validation.Len())
 	measure := func(ctx context.Context, store func(*onnxio.Model)) (finetune.Measurement, error) {
-		q, err := t.load()
+		q, err := t.src.load()
 		if err != nil {
 			return finetune.Measurement{}, err
 		}

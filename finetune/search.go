@@ -204,7 +204,7 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 		if err := tr.Load(best); err != nil {
 			return nil, err
 		}
-		tr.Store(m)
+		tr.handOver(m)
 	}
 	return res, nil
 }
@@ -225,7 +225,7 @@ func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Confi
 			return err
 		}
 	}
-	tr.Store(m)
+	tr.handOver(m)
 	return nil
 }
 

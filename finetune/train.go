@@ -90,7 +90,7 @@ func Train(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, repor
 			report(p)
 		}
 	}
-	tr.Store(m)
+	tr.handOver(m)
 	return nil
 }
 
@@ -111,10 +111,16 @@ type Trainer struct {
 	lambda    float64
 	vm        G.VM
 	opt       optimizer
-	teacher   *network.Net // the float model, for distillation
-	grads     [][]float32
-	values    [][]float32
-	steps     int // taken so far
+	// teacher is the float model, for distillation, built by the first
+	// step without labels from float, the model's weights as NewTrainer
+	// found them: a run with labels never builds it, and its copy of
+	// the weights (45 MB for a ResNet-18) is not held.
+	teacher *network.Net
+	float   *onnxio.Model
+	inputs  map[string]*onnxio.Tensor // the shapes the nets are built for
+	grads   [][]float32
+	values  [][]float32
+	steps   int // taken so far
 }
 
 // NewTrainer builds the training graph of m, whose BatchNorms must already
@@ -202,10 +208,11 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if _, err := G.Grad(total, tr.params...); err != nil {
 		return nil, fmt.Errorf("%s: differentiating the network: %w", m.Path, err)
 	}
+	// Only the losses, which are no kernels, read the network's values
+	// after a step.
+	network.ShareBuffers(net.Graph)
 	tr.vm = G.NewTapeMachine(net.Graph, G.BindDualValues(tr.params...))
-	if tr.teacher, err = network.Build(m, inputs, network.Options{}); err != nil {
-		return nil, err
-	}
+	tr.float, tr.inputs = floatCopy(m), inputs
 	tr.task.temperature = max(cfg.Temperature, 1e-3)
 	return tr, nil
 }
@@ -229,6 +236,12 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 			return Progress{}, err
 		}
 	} else {
+		if tr.teacher == nil {
+			var err error
+			if tr.teacher, err = network.Build(tr.float, tr.inputs, network.Options{}); err != nil {
+				return Progress{}, fmt.Errorf("float model: %w", err)
+			}
+		}
 		outs, err := tr.teacher.Run(map[string]*onnxio.Tensor{tr.teacher.InputNames[0]: {
 			DataType: onnxio.Float, Dims: intDims(tr.input.Shape()), Float: x,
 		}})
@@ -302,6 +315,19 @@ func (tr *Trainer) Store(m *onnxio.Model) {
 		v, _ := network.Float32s(p.Value())
 		m.SetInitializer(&onnxio.Tensor{Name: old.Name, DataType: onnxio.Float, Dims: old.Dims, Float: append([]float32(nil), v...)})
 	}
+}
+
+// handOver stores the parameters into m as Store does, but gives m the
+// trainer's own buffers rather than copies: the end of a run, after which
+// the trainer is not used again. Store's copies would be allocated while
+// every buffer of the last step is still held, the run's peak.
+func (tr *Trainer) handOver(m *onnxio.Model) {
+	for i, p := range tr.params {
+		old := m.Graph.Initializers[tr.names[i]]
+		v, _ := network.Float32s(p.Value())
+		m.SetInitializer(&onnxio.Tensor{Name: old.Name, DataType: onnxio.Float, Dims: old.Dims, Float: v})
+	}
+	tr.params, tr.values = nil, nil
 }
 
 func scalar(n *G.Node) float64 {

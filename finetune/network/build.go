@@ -40,7 +40,9 @@ type Options struct {
 // Net is an ONNX graph built as a gorgonia expression graph for one set of
 // input shapes. Its kernels reuse their output buffers from pass to pass, so
 // a node's Value holds until the next run of any machine over the graph (Run
-// returns copies), and a Net runs one pass at a time.
+// returns copies), and a Net runs one pass at a time. Run shares the
+// buffers of values only its kernels read (ShareBuffers): those of the
+// graph's inner nodes do not hold past the pass.
 type Net struct {
 	Graph *G.ExprGraph
 

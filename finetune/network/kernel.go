@@ -33,6 +33,17 @@ type kernel struct {
 	out   []float32
 	fills bool
 
+	// inputs are the input nodes, in order. ShareBuffers sets owners,
+	// for each input, the kernels whose output buffer it may be (their
+	// own node, or a gorgonia operator's that may compute in place or
+	// return a view), and pool, for a kernel whose buffer goes back to
+	// it once its readers (kernel input slots) have all run in a pass,
+	// unread of them still to run.
+	inputs          []*G.Node
+	owners          [][]*kernel
+	pool            *bufferPool
+	readers, unread int
+
 	// backward returns one gradient node per input (nil where an input has
 	// none). A kernel without it is not differentiable; gorgonia then
 	// reports an error if training needs a gradient through it.
@@ -54,6 +65,7 @@ func applyKernel(name string, outShape tensor.Shape, forward func(out []float32,
 	for _, in := range inputs {
 		k.inShapes = append(k.inShapes, in.Shape().Clone())
 		k.wrt = append(k.wrt, backward != nil && !isDataInput(in))
+		k.inputs = append(k.inputs, in)
 	}
 	return G.ApplyOp(k, inputs...)
 }
@@ -90,14 +102,16 @@ func (k *kernel) Do(values ...G.Value) (G.Value, error) {
 		}
 		in[i] = data
 	}
-	if k.out == nil {
-		k.out = make([]float32, k.outShape.TotalSize())
-	} else if !k.fills {
-		parallel.Split(len(k.out), 1, minParallelWork, func(_, lo, hi int) { clear(k.out[lo:hi]) })
-	}
+	k.acquire()
 	k.forward(k.out, in)
+	k.read()
 	// a fresh tensor header every pass: gorgonia reshapes values in place
 	return tensor.New(tensor.WithShape(k.outShape.Clone()...), tensor.WithBacking(k.out)), nil
+}
+
+// clearParallel zeroes buf on every CPU.
+func clearParallel(buf []float32) {
+	parallel.Split(len(buf), 1, minParallelWork, func(_, lo, hi int) { clear(buf[lo:hi]) })
 }
 
 // filling marks the kernel that computes n as writing every output element,

@@ -18,6 +18,7 @@ func (n *Net) Run(inputs map[string]*onnxio.Tensor) (outs []*onnxio.Tensor, err 
 	}
 	if len(n.Graph.AllNodes()) > 0 {
 		if n.vm == nil {
+			ShareBuffers(n.Graph, n.Outputs...)
 			n.vm = G.NewTapeMachine(n.Graph)
 		}
 		n.vm.Reset()
