@@ -25,64 +25,59 @@ const (
 // raw_data and doc_string; Write encodes such a tensor from the IR alone,
 // so leaving its raw_data out of the kept proto loses nothing.
 func stripRaw(data []byte) (stripped []byte, raws [][]byte, ok bool) {
-	out := make([]byte, 0, 1<<12)
 	seenGraph := false
-	for b := data; len(b) > 0; {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, nil, false
-		}
-		m := protowire.ConsumeFieldValue(num, typ, b[n:])
-		if m < 0 {
-			return nil, nil, false
-		}
-		if num != modelGraph || typ != protowire.BytesType {
-			out = append(out, b[:n+m]...)
-			b = b[n+m:]
-			continue
-		}
+	stripped, ok = rewriteField(data, modelGraph, func(graph []byte) ([]byte, bool) {
 		if seenGraph {
-			return nil, nil, false // merged graphs: leave them to the library
+			return nil, false // merged graphs: leave them to the library
 		}
 		seenGraph = true
-		v, _ := protowire.ConsumeBytes(b[n:])
-		g, r, ok := stripGraph(v)
-		if !ok {
-			return nil, nil, false
-		}
+		g, r, ok := stripGraph(graph)
 		raws = r
-		out = protowire.AppendTag(out, num, typ)
-		out = protowire.AppendBytes(out, g)
-		b = b[n+m:]
-	}
-	return out, raws, true
+		return g, ok
+	})
+	return stripped, raws, ok
 }
 
 // stripGraph is stripRaw for the bytes of a GraphProto.
 func stripGraph(data []byte) (stripped []byte, raws [][]byte, ok bool) {
-	out := make([]byte, 0, 1<<12)
+	stripped, ok = rewriteField(data, graphInitializer, func(tensor []byte) ([]byte, bool) {
+		t, raw := stripTensor(tensor)
+		raws = append(raws, raw)
+		return t, true
+	})
+	return stripped, raws, ok
+}
+
+// rewriteField copies the fields of the message in data, with the value of
+// every length-delimited field numbered num replaced by what replace
+// returns for it. ok is false when data is not a well-formed message or
+// replace says no.
+func rewriteField(data []byte, num protowire.Number, replace func(value []byte) ([]byte, bool)) (out []byte, ok bool) {
+	out = make([]byte, 0, 1<<12)
 	for b := data; len(b) > 0; {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, nil, false
+		n, typ, tagLen := protowire.ConsumeTag(b)
+		if tagLen < 0 {
+			return nil, false
 		}
-		m := protowire.ConsumeFieldValue(num, typ, b[n:])
-		if m < 0 {
-			return nil, nil, false
+		fieldLen := protowire.ConsumeFieldValue(n, typ, b[tagLen:])
+		if fieldLen < 0 {
+			return nil, false
 		}
-		if num != graphInitializer || typ != protowire.BytesType {
-			out = append(out, b[:n+m]...)
-			b = b[n+m:]
+		if n != num || typ != protowire.BytesType {
+			out = append(out, b[:tagLen+fieldLen]...)
+			b = b[tagLen+fieldLen:]
 			continue
 		}
-		v, _ := protowire.ConsumeBytes(b[n:])
-		t, raw := stripTensor(v)
-		raws = append(raws, raw)
-		out = protowire.AppendTag(out, num, typ)
-		out = protowire.AppendBytes(out, t)
-		b = b[n+m:]
+		v, _ := protowire.ConsumeBytes(b[tagLen:])
+		w, ok := replace(v)
+		if !ok {
+			return nil, false
+		}
+		out = protowire.AppendTag(out, n, typ)
+		out = protowire.AppendBytes(out, w)
+		b = b[tagLen+fieldLen:]
 	}
-	return out, raws, true
+	return out, true
 }
 
 // stripTensor returns the bytes of a TensorProto without its raw_data, and
