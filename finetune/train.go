@@ -309,25 +309,26 @@ func (tr *Trainer) collect() error {
 
 // Store writes the current parameters into m's initializers; m must be
 // the model the trainer was built from, or a copy of it.
-func (tr *Trainer) Store(m *onnxio.Model) {
-	for i, p := range tr.params {
-		old := m.Graph.Initializers[tr.names[i]]
-		v, _ := network.Float32s(p.Value())
-		m.SetInitializer(&onnxio.Tensor{Name: old.Name, DataType: onnxio.Float, Dims: old.Dims, Float: append([]float32(nil), v...)})
-	}
-}
+func (tr *Trainer) Store(m *onnxio.Model) { tr.store(m, true) }
 
 // handOver stores the parameters into m as Store does, but gives m the
 // trainer's own buffers rather than copies: the end of a run, after which
 // the trainer is not used again. Store's copies would be allocated while
 // every buffer of the last step is still held, the run's peak.
 func (tr *Trainer) handOver(m *onnxio.Model) {
+	tr.store(m, false)
+	tr.params, tr.values = nil, nil
+}
+
+func (tr *Trainer) store(m *onnxio.Model, copied bool) {
 	for i, p := range tr.params {
 		old := m.Graph.Initializers[tr.names[i]]
 		v, _ := network.Float32s(p.Value())
+		if copied {
+			v = append([]float32(nil), v...)
+		}
 		m.SetInitializer(&onnxio.Tensor{Name: old.Name, DataType: onnxio.Float, Dims: old.Dims, Float: v})
 	}
-	tr.params, tr.values = nil, nil
 }
 
 func scalar(n *G.Node) float64 {
