@@ -158,7 +158,7 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 
 // WriteFiles writes the files Encode returns to model, schedule and report,
 // all three or none (onnxio.WriteStreamsAtomic), none of them over one of
-// inputs. The schedule and the model are streamed from memory as they are
+// inputs or the files r.Model was read from (onnxio.Model.Inputs). The schedule and the model are streamed from memory as they are
 // encoded: for a VGG16 they are hundreds of megabytes each, which Encode
 // holds on top of the model. A model whose weights are over 2 GiB, more
 // than one protobuf message holds, has them in a fourth file, model +
@@ -205,7 +205,7 @@ func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string,
 		}
 		files = append(files, f)
 	}
-	err = onnxio.WriteStreamsAtomic(files, inputs...)
+	err = onnxio.WriteStreamsAtomic(files, append(inputs, r.Model.Inputs()...)...)
 	if errors.Is(err, ErrInterrupted) {
 		return ErrInterrupted // said the same way wherever the run stopped
 	}

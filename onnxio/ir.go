@@ -123,6 +123,10 @@ type Graph struct {
 type Model struct {
 	Path  string // file it was read from, for error messages
 	Opset int64  // version of the default ("" or "ai.onnx") operator set
+	// DataFiles are the external-data files the weights were read from,
+	// sorted. Write refuses to write over them as over Path: the input
+	// model would then point at another model's bytes.
+	DataFiles []string
 
 	Graph *Graph
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 
 	"google.golang.org/protobuf/proto"
 
@@ -72,7 +73,32 @@ func decode(data []byte, dir string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Opset: opset, Graph: g, proto: mp, changed: make(map[string]bool), fromIR: fromIR}, nil
+	return &Model{Opset: opset, Graph: g, DataFiles: dataFiles(mp.GetGraph(), dir), proto: mp, changed: make(map[string]bool), fromIR: fromIR}, nil
+}
+
+// dataFiles returns the external-data files gp's initializers were read
+// from, relative to dir, sorted and each once.
+func dataFiles(gp *onnxpb.GraphProto, dir string) []string {
+	seen := map[string]bool{}
+	var files []string
+	for _, tp := range gp.GetInitializer() {
+		if tp.GetDataLocation() != onnxpb.TensorProto_EXTERNAL {
+			continue
+		}
+		for _, kv := range tp.GetExternalData() {
+			if kv.GetKey() != "location" {
+				continue
+			}
+			// decode has checked that the location is inside dir
+			f := filepath.Join(dir, filepath.FromSlash(kv.GetValue()))
+			if !seen[f] {
+				seen[f] = true
+				files = append(files, f)
+			}
+		}
+	}
+	sort.Strings(files)
+	return files
 }
 
 // defaultOpset returns the version of the default operator set, which

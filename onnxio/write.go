@@ -29,15 +29,23 @@ import (
 // The graph is checked as Parse would check it and the nodes are written in
 // topological order. The same model is always encoded to the same bytes.
 // The file is replaced atomically: readers see either the old or the new
-// file. Write refuses to overwrite the file m was read from.
+// file. Write refuses to overwrite the file m was read from or its
+// external-data files (Model.DataFiles).
 func Write(path string, m *Model) error {
 	if m == nil {
 		return fmt.Errorf("%s: no model to write", path)
 	}
-	if err := checkNotInput(path, m.Path); err != nil {
-		return err
+	return WriteStreamsAtomic(Streams(path, m), m.Inputs()...)
+}
+
+// Inputs returns the files m was read from: Path, when set, and DataFiles.
+// Outputs must not replace them.
+func (m *Model) Inputs() []string {
+	var in []string
+	if m.Path != "" {
+		in = append(in, m.Path)
 	}
-	return WriteStreamsAtomic(Streams(path, m), m.Path)
+	return append(in, m.DataFiles...)
 }
 
 // Marshal encodes m as Write does, for callers that write several files as

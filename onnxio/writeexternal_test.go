@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/elight-photonic/elight/onnxio/onnxpb"
@@ -69,6 +70,27 @@ func TestWriteExternalData(t *testing.T) {
 	}
 	if d := diffModels(m, m2); d != "" {
 		t.Error(d)
+	}
+	if want := []string{out + ".data"}; !slices.Equal(m2.DataFiles, want) {
+		t.Errorf("DataFiles = %v, want %v", m2.DataFiles, want)
+	}
+	// A copy of the model file still reads its weights from split.onnx.data:
+	// writing it as split.onnx would replace that input, so Write refuses.
+	copied := filepath.Join(dir, "copy.onnx")
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(copied, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m3, err := Read(copied)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = Write(out, m3)
+	if err == nil || !strings.Contains(err.Error(), "refusing to overwrite the model's input file "+out+".data") {
+		t.Errorf("Write over the input's external data: %v, want a refusal", err)
 	}
 	// Written again, the files are the same bytes.
 	again := t.TempDir()
