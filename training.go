@@ -94,8 +94,10 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 		}
 		summary.Steps, summary.Lambda = 0, 0
 		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
-			summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
-			summary.Steps += c.Steps
+			if !c.Diverged {
+				summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
+				summary.Steps += c.Steps
+			}
 		}
 	case len(tr.Schedule) > 0:
 		summary.LambdaSchedule, summary.Steps, summary.Lambda = tr.Schedule, tr.Config.Steps*len(tr.Schedule), 0
@@ -162,19 +164,31 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 		return nil, fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
 			budget.MaxDrop, float*100, len(res.Segments), res.Stopped, i, closest.Accuracy*100, closest.Writes, drop, math.Ceil(drop*100)/100)
 	}
-	if lambdas := res.Lineage(res.Chosen); len(lambdas) == 0 {
+	if lineage := res.Lineage(res.Chosen); len(lineage) == 0 {
 		rec.Replay = "--no-finetune"
 	} else {
+		var lambdas, lrs []float64
+		lowered := false
+		for _, s := range lineage {
+			lambdas, lrs = append(lambdas, s.Lambda), append(lrs, s.LR)
+			lowered = lowered || s.LR != tr.Config.LR
+		}
 		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
 			formatFloats(lambdas), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
+		if lowered {
+			rec.Replay += " --segment-lr " + formatFloats(lrs)
+		}
+		if tr.Distill {
+			rec.Replay += fmt.Sprintf(" --distill --temperature %g", tr.Config.Temperature)
+		}
 	}
 	t.obs.Chosen(rec)
 	return rec, nil
 }
 
 func checkpoint(s finetune.Segment) report.Checkpoint {
-	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, Steps: s.Steps,
-		Validation: s.Accuracy, Writes: s.Writes, MaxCellWrites: s.MaxCellWrites, Met: s.Met}
+	return report.Checkpoint{Index: s.Index, Lambda: s.Lambda, LR: s.LR, Steps: s.Steps,
+		Validation: s.Accuracy, Writes: s.Writes, MaxCellWrites: s.MaxCellWrites, Met: s.Met, Diverged: s.Diverged}
 }
 
 // summary is what the report records of the training run.

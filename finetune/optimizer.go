@@ -10,6 +10,8 @@ import (
 // optimizer updates parameters in place from their gradients.
 type optimizer interface {
 	step(params, grads [][]float32, lr float64)
+	// clone returns a deep copy of the optimizer's state.
+	clone() optimizer
 }
 
 // newOptimizer returns "sgd" (with momentum) or "adam". Weight decay is L2
@@ -27,6 +29,24 @@ func newOptimizer(name string, momentum, weightDecay float64) (optimizer, error)
 type sgd struct {
 	momentum, weightDecay float64
 	velocity              [][]float32
+}
+
+func (o *sgd) clone() optimizer {
+	c := *o
+	c.velocity = cloneRows(o.velocity)
+	return &c
+}
+
+// cloneRows returns a deep copy of rows (nil stays nil).
+func cloneRows(rows [][]float32) [][]float32 {
+	if rows == nil {
+		return nil
+	}
+	c := make([][]float32, len(rows))
+	for i, r := range rows {
+		c[i] = append([]float32(nil), r...)
+	}
+	return c
 }
 
 func (o *sgd) step(params, grads [][]float32, lr float64) {
@@ -53,6 +73,12 @@ type adam struct {
 	beta1, beta2, eps, weightDecay float64
 	m, v                           [][]float32
 	t                              int
+}
+
+func (o *adam) clone() optimizer {
+	c := *o
+	c.m, c.v = cloneRows(o.m), cloneRows(o.v)
+	return &c
 }
 
 func (o *adam) step(params, grads [][]float32, lr float64) {

@@ -97,11 +97,23 @@ func nextLambda(lambda, factor float64, met, lastMet bool) (float64, float64) {
 type Segment struct {
 	Index  int // from 1
 	Lambda float64
+	LR     float64 // peak learning rate
 	Steps  int
 	Measurement
 	// Met says whether the segment kept the accuracy budget.
 	Met bool
+	// Diverged says the segment lost more than half the accuracy of the
+	// checkpoint it started from: the search dropped it and trained the
+	// next segment from that checkpoint again, at half the learning rate.
+	Diverged bool
 }
+
+// diverged reports whether a segment that started from a checkpoint of
+// accuracy from and reached to has diverged. Raising lambda costs a few
+// points at most; a network that training broke (on ResNet-18 at lr 1e-3
+// the loss rose fourfold within five steps and every image got the same
+// logits) answers at chance.
+func diverged(from, to float64) bool { return to < from/2 }
 
 // SearchResult is the record of a search.
 type SearchResult struct {
@@ -115,15 +127,18 @@ type SearchResult struct {
 	Stopped string
 }
 
-// Lineage returns the lambdas of the segments that led to checkpoint i,
-// first to last: TrainSchedule with them, on the same data, gives the same
+// Lineage returns the segments that led to checkpoint i, first to last,
+// the diverged ones left out: TrainSchedule with their lambdas and
+// learning rates (Config.SegmentLR), on the same data, gives the same
 // weights. It is empty for the pretrained weights or no checkpoint.
-func (r *SearchResult) Lineage(i int) []float64 {
-	var lambdas []float64
+func (r *SearchResult) Lineage(i int) []Segment {
+	var lineage []Segment
 	for _, s := range r.Segments[:max(i, 0)] {
-		lambdas = append(lambdas, s.Lambda)
+		if !s.Diverged {
+			lineage = append(lineage, s)
+		}
 	}
-	return lambdas
+	return lineage
 }
 
 // Closest returns the checkpoint with the highest validation accuracy, and
@@ -145,7 +160,7 @@ func (r *SearchResult) Closest() (int, Measurement) {
 // every training step and segment after every segment; either may be nil.
 // The same data, configuration and measurements give the same search; the
 // deadline only decides where it stops.
-func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig, measure Measure,
+func Search(ctx context.Context, m *onnxio.Model, data Seekable, cfg SearchConfig, measure Measure,
 	progress func(Progress), segment func(Segment)) (*SearchResult, error) {
 	tr, err := NewTrainer(m, cfg.Train)
 	if err != nil {
@@ -168,13 +183,19 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 		res.Chosen, bestWrites = 0, res.Pretrained.Writes
 	}
 	lambda, factor, lastMet := cfg.Train.Lambda, firstLambdaFactor, true
+	lr, from, kept := cfg.Train.LR, res.Pretrained, 0
 	x := make([]float32, tr.InputSize())
 	for index := 1; ; index++ {
 		if cfg.Segments > 0 && index > cfg.Segments {
 			res.Stopped = "segments"
 			break
 		}
-		finished, err := tr.segment(ctx, data, x, lambda, cfg.Train.Steps, segmentWarmup(cfg.Train, index-1), trainUntil, progress)
+		start, err := tr.mark()
+		if err != nil {
+			return nil, err
+		}
+		pos := data.Pos()
+		finished, err := tr.segment(ctx, data, x, lambda, lr, cfg.Train.Steps, segmentWarmup(cfg.Train, kept), trainUntil, progress)
 		if err != nil {
 			return nil, err
 		}
@@ -182,15 +203,29 @@ func Search(ctx context.Context, m *onnxio.Model, data Batches, cfg SearchConfig
 			res.Stopped = "deadline"
 			break
 		}
-		s := Segment{Index: index, Lambda: lambda, Steps: cfg.Train.Steps}
+		s := Segment{Index: index, Lambda: lambda, LR: lr, Steps: cfg.Train.Steps}
 		if s.Measurement, err = measure(ctx, tr.Store); err != nil {
 			return nil, err
 		}
-		s.Met = s.Accuracy >= cfg.MinAccuracy
+		s.Diverged = diverged(from.Accuracy, s.Accuracy)
+		s.Met = s.Accuracy >= cfg.MinAccuracy && !s.Diverged
 		res.Segments = append(res.Segments, s)
 		if segment != nil {
 			segment(s)
 		}
+		if s.Diverged {
+			// Back to where the segment started, weights, moments and
+			// data alike, to train it again at half the rate.
+			if err := tr.Load(start); err != nil {
+				return nil, err
+			}
+			if err := data.Seek(pos); err != nil {
+				return nil, fmt.Errorf("training data: %w", err)
+			}
+			lr /= 2
+			continue
+		}
+		from, kept = s.Measurement, kept+1
 		if s.Met && (res.Chosen < 0 || s.Writes < bestWrites) {
 			if best, err = tr.Save(); err != nil {
 				return nil, err
@@ -221,7 +256,11 @@ func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Confi
 	defer tr.Close()
 	x := make([]float32, tr.InputSize())
 	for i, lambda := range lambdas {
-		if _, err := tr.segment(ctx, data, x, lambda, cfg.Steps, segmentWarmup(cfg, i), time.Time{}, progress); err != nil {
+		lr := cfg.LR
+		if i < len(cfg.SegmentLR) {
+			lr = cfg.SegmentLR[i]
+		}
+		if _, err := tr.segment(ctx, data, x, lambda, lr, cfg.Steps, segmentWarmup(cfg, i), time.Time{}, progress); err != nil {
 			return err
 		}
 	}
@@ -229,10 +268,11 @@ func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Confi
 	return nil
 }
 
-// segment trains one learning-rate cycle at lambda. It returns false,
-// having stopped early, when the deadline passed.
-func (tr *Trainer) segment(ctx context.Context, data Batches, x []float32, lambda float64, steps, warmup int,
+// segment trains one learning-rate cycle at lambda, peaking at lr. It
+// returns false, having stopped early, when the deadline passed.
+func (tr *Trainer) segment(ctx context.Context, data Batches, x []float32, lambda, lr float64, steps, warmup int,
 	deadline time.Time, progress func(Progress)) (bool, error) {
+	tr.cfg.LR = lr
 	if err := tr.Restart(steps, warmup); err != nil {
 		return false, err
 	}

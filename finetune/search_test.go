@@ -71,9 +71,18 @@ func TestSearchControlsLambda(t *testing.T) {
 	if res.Chosen != 4 {
 		t.Errorf("chose %d, want segment 4 (500 writes, the fewest of those that met 0.9)", res.Chosen)
 	}
-	if got := res.Lineage(4); !slices.Equal(got, want[:4]) {
+	if got := lambdasOf(res.Lineage(4)); !slices.Equal(got, want[:4]) {
 		t.Errorf("lineage of segment 4: %v, want %v", got, want[:4])
 	}
+}
+
+// lambdasOf returns the segments' lambdas.
+func lambdasOf(segments []Segment) []float64 {
+	var lambdas []float64
+	for _, s := range segments {
+		lambdas = append(lambdas, s.Lambda)
+	}
+	return lambdas
 }
 
 // TestSearchReplaysAsFixedSchedule: training the chosen checkpoint's
@@ -99,7 +108,7 @@ func TestSearchReplaysAsFixedSchedule(t *testing.T) {
 	if len(res.Lineage(3)) != 3 {
 		t.Fatalf("lineage %v, want three lambdas", res.Lineage(3))
 	}
-	lambdas := res.Lineage(res.Chosen)
+	lambdas := lambdasOf(res.Lineage(res.Chosen))
 	replayed := readResnet(t)
 	if err := TrainSchedule(context.Background(), replayed, resnetBatches(t, true), cfg.Train, lambdas, nil); err != nil {
 		t.Fatal(err)
@@ -123,6 +132,65 @@ func TestSearchReplaysAsFixedSchedule(t *testing.T) {
 	}
 	if changed == 0 {
 		t.Error("the search left every weight as it was")
+	}
+}
+
+// TestSearchDropsDivergedSegment: a segment that loses more than half the
+// accuracy it started from is dropped, however few its writes; the next
+// trains again from where it started, data included, at half the learning
+// rate and the same lambda; the lineage leaves the dropped segment out, and
+// its replay at the segments' learning rates gives the searched weights bit
+// for bit.
+func TestSearchDropsDivergedSegment(t *testing.T) {
+	sm := &scriptedMeasure{t: t,
+		//                   pretrained seg 1  seg 2 (diverged) seg 3  seg 4
+		accuracies: []float64{0.95, 0.94, 0.30, 0.93, 0.80},
+		writes:     []int64{1000, 800, 100, 700, 200},
+	}
+	cfg := searchConfig()
+	cfg.Segments = 4
+	searched := readResnet(t)
+	res, err := Search(context.Background(), searched, resnetBatches(t, true), cfg, sm.measure, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := cfg.Train.LR
+	want := []struct {
+		lambda, lr    float64
+		met, diverged bool
+	}{
+		{0.5, lr, true, false},
+		{1, lr, false, true},
+		{1, lr / 2, true, false},
+		{2, lr / 2, false, false},
+	}
+	if len(res.Segments) != len(want) {
+		t.Fatalf("%d segments, want %d", len(res.Segments), len(want))
+	}
+	for i, s := range res.Segments {
+		w := want[i]
+		if s.Lambda != w.lambda || s.LR != w.lr || s.Met != w.met || s.Diverged != w.diverged {
+			t.Errorf("segment %d: lambda %g lr %g met %v diverged %v; want %g, %g, %v, %v",
+				s.Index, s.Lambda, s.LR, s.Met, s.Diverged, w.lambda, w.lr, w.met, w.diverged)
+		}
+	}
+	if res.Chosen != 3 {
+		t.Fatalf("chose %d, want segment 3 (the diverged segment 2 has fewer writes but is no candidate)", res.Chosen)
+	}
+	lineage := res.Lineage(3)
+	if len(lineage) != 2 || lineage[0].Index != 1 || lineage[1].Index != 3 {
+		t.Fatalf("lineage of segment 3: %+v, want segments 1 and 3", lineage)
+	}
+	replay := cfg.Train
+	replay.SegmentLR = []float64{lineage[0].LR, lineage[1].LR}
+	replayed := readResnet(t)
+	if err := TrainSchedule(context.Background(), replayed, resnetBatches(t, true), replay, lambdasOf(lineage), nil); err != nil {
+		t.Fatal(err)
+	}
+	for name, w := range searched.Graph.Initializers {
+		if !slices.Equal(replayed.Graph.Initializers[name].Float, w.Float) {
+			t.Errorf("initializer %q: the replay of the lineage differs from the search", name)
+		}
 	}
 }
 

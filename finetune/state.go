@@ -8,10 +8,23 @@ import (
 
 // State is a copy of a trainer's parameters, taken by Save and put back by
 // Load: the search keeps the best checkpoint it has met this way and puts
-// it back at the end. The optimizer's moments are not part of it: training
-// never goes on from a loaded state.
+// it back at the end. The optimizer's moments are not part of it, so
+// training does not go on from such a state; a state taken by mark, which
+// the search rewinds a diverged segment to, holds them too.
 type State struct {
 	values [][]float32
+	opt    optimizer // nil but from mark
+}
+
+// mark copies the trainer's parameters and its optimizer's state: Load
+// of it resumes training exactly where mark was called.
+func (tr *Trainer) mark() (*State, error) {
+	s, err := tr.Save()
+	if err != nil {
+		return nil, err
+	}
+	s.opt = tr.opt.clone()
+	return s, nil
 }
 
 // Save copies the trainer's current parameters.
@@ -38,6 +51,9 @@ func (tr *Trainer) Load(s *State) error {
 			return fmt.Errorf("parameter %q: %w", tr.names[i], err)
 		}
 		copy(v, s.values[i])
+	}
+	if s.opt != nil {
+		tr.opt = s.opt.clone()
 	}
 	for _, wl := range tr.losses {
 		wl.weightsChanged()

@@ -29,8 +29,12 @@ type Config struct {
 	Ref    Reference
 	Norm   Norm
 
-	Optimizer   string  // sgd or adam
-	LR          float64 // peak learning rate
+	Optimizer string  // sgd or adam
+	LR        float64 // peak learning rate
+	// SegmentLR is the peak learning rate of each segment of
+	// TrainSchedule, where a search lowered it; segments past its end, and
+	// every other run, take LR.
+	SegmentLR   []float64
 	Schedule    string  // cosine or constant
 	Warmup      int     // steps of linear rise to LR before the schedule
 	Momentum    float64 // for sgd
@@ -49,6 +53,18 @@ type Batches interface {
 	// Next fills x, [batch, C, H, W] row-major, with the next batch and
 	// returns its labels, or nil for data without labels.
 	Next(x []float32) (labels []int64, err error)
+}
+
+// Seekable is Batches that can serve again from an earlier point. The
+// search needs it: when it drops a diverged segment it goes back to where
+// the segment started, in the data as in the weights, so that the replay
+// of its lineage trains on the same batches.
+type Seekable interface {
+	Batches
+	// Pos returns the position of the next batch.
+	Pos() int
+	// Seek makes the next batch the one Pos returned pos for.
+	Seek(pos int) error
 }
 
 // Progress is reported after every step.

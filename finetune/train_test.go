@@ -32,6 +32,13 @@ func (b *cyclingBatches) Next(x []float32) ([]int64, error) {
 	return labels, nil
 }
 
+func (b *cyclingBatches) Pos() int { return b.next }
+
+func (b *cyclingBatches) Seek(pos int) error {
+	b.next = pos
+	return nil
+}
+
 func resnetBatches(t *testing.T, withLabels bool) *cyclingBatches {
 	x, err := npy.ReadFile("../testdata/resnet/input.npy")
 	if err != nil {

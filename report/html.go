@@ -95,9 +95,18 @@ type finetunePage struct {
 	Checkpoints []checkpointRow
 }
 
+// lrText is a checkpoint's peak learning rate, "-" for the pretrained
+// weights (and reports from before it was recorded).
+func lrText(lr float64) string {
+	if lr == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%g", lr)
+}
+
 type checkpointRow struct {
-	Index, Lambda, Steps, Validation, Writes, MaxCell string
-	Met, Chosen                                       bool
+	Index, Lambda, LR, Steps, Validation, Writes, MaxCell string
+	Met, Chosen, Diverged                                 bool
 }
 
 func (r *Report) page() (*page, error) {
@@ -249,9 +258,9 @@ func (r *Report) finetunePage() *finetunePage {
 		}
 		for _, c := range sr.Checkpoints {
 			fp.Checkpoints = append(fp.Checkpoints, checkpointRow{
-				Index: strconv.Itoa(c.Index), Lambda: fmt.Sprintf("%g", c.Lambda), Steps: strconv.Itoa(c.Steps),
+				Index: strconv.Itoa(c.Index), Lambda: fmt.Sprintf("%g", c.Lambda), LR: lrText(c.LR), Steps: strconv.Itoa(c.Steps),
 				Validation: top1(c.Validation), Writes: thousands(c.Writes), MaxCell: thousands(c.MaxCellWrites),
-				Met: c.Met, Chosen: c.Index == sr.Chosen,
+				Met: c.Met, Chosen: c.Index == sr.Chosen, Diverged: c.Diverged,
 			})
 		}
 	}
@@ -407,8 +416,8 @@ table.small { font-size: 0.8em; }
 {{end}}
 {{with .Checkpoints}}
 <table>
-<tr><th class="n">checkpoint</th><th class="n">lambda</th><th class="n">steps</th><th class="n">validation top-1</th><th class="n">writes</th><th class="n">most-written cell</th><th>within budget</th></tr>
-{{range .}}<tr{{if .Chosen}} class="chosen"{{end}}><td class="n">{{.Index}}{{if .Chosen}} (kept){{end}}</td><td class="n">{{.Lambda}}</td><td class="n">{{.Steps}}</td><td class="n">{{.Validation}}</td><td class="n">{{.Writes}}</td><td class="n">{{.MaxCell}}</td><td>{{if .Met}}yes{{else}}no{{end}}</td></tr>
+<tr><th class="n">checkpoint</th><th class="n">lambda</th><th class="n">peak lr</th><th class="n">steps</th><th class="n">validation top-1</th><th class="n">writes</th><th class="n">most-written cell</th><th>within budget</th></tr>
+{{range .}}<tr{{if .Chosen}} class="chosen"{{end}}><td class="n">{{.Index}}{{if .Chosen}} (kept){{end}}</td><td class="n">{{.Lambda}}</td><td class="n">{{.LR}}</td><td class="n">{{.Steps}}</td><td class="n">{{.Validation}}</td><td class="n">{{.Writes}}</td><td class="n">{{.MaxCell}}</td><td>{{if .Diverged}}diverged, dropped{{else if .Met}}yes{{else}}no{{end}}</td></tr>
 {{end}}</table>
 {{end}}
 {{end}}

@@ -225,15 +225,21 @@ type Search struct {
 
 // Checkpoint is one measured point of a search: the quantized model after
 // a segment of training (or the pretrained weights, index 0). Each segment
-// goes on from the one before.
+// goes on from the one before, but for a diverged one, which the search
+// dropped: the next starts where it started.
 type Checkpoint struct {
 	Index         int     `json:"index"`
 	Lambda        float64 `json:"diff_weight"`
+	LR            float64 `json:"lr,omitempty"` // peak learning rate
 	Steps         int     `json:"steps"`
 	Validation    float64 `json:"validation_top1"`
 	Writes        int64   `json:"writes"` // of the report's strategy
 	MaxCellWrites int64   `json:"max_cell_writes"`
 	Met           bool    `json:"met"` // kept the accuracy budget
+	// Diverged: the segment lost more than half the accuracy of the
+	// checkpoint it started from; the next segment trained again from
+	// there at half the learning rate.
+	Diverged bool `json:"diverged,omitempty"`
 }
 
 // Report is the whole report.

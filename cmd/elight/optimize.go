@@ -99,12 +99,15 @@ validation top-1 and writes; lambda doubles while the accuracy stays within
 --max-drop points of the float model's and falls when it does not, closing
 in on the largest lambda the budget admits (its factor shrinks at each
 change of direction and grows again, up to 2, while the direction holds).
-When --budget (the whole run) or --segments runs out, the checkpoint with
+A segment that loses more than half the validation accuracy it started
+from has diverged: it is dropped, and the next trains again from where it
+started, data included, at half the learning rate. When --budget (the whole run) or --segments runs out, the checkpoint with
 the fewest writes that kept the accuracy is written; if none did, nothing
 is written, the exit status is 1 and the message names the closest
 checkpoint and the --max-drop that would admit it. The report lists every checkpoint and the replay flags: the
 run's flags with --diff-weight-schedule L1,L2,... in place of the search's
-train the chosen model again, byte for byte, without a search.
+(and --segment-lr R1,R2,... after a divergence) train the chosen model
+again, byte for byte, without a search.
 
 --steps or --epochs train once at a fixed lambda instead (the reference's
 defaults: --diff-loss l2 --diff-ref meanR --diff-weight 10 --lr 1e-4).
@@ -122,7 +125,8 @@ Progress goes to standard error as a bar with ETA, the losses and the cell
 order's writes of the current weights, and a line per segment of the
 search (--log-json: JSON lines on standard output, each step with
 task_loss, write_loss, cell_writes, batch_accuracy and seconds, each
-segment with diff_weight, validation_top1, writes and met; --quiet:
+segment with diff_weight, lr, validation_top1, writes, met and
+diverged; --quiet:
 nothing). Ctrl-C stops the run and writes nothing.`,
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +

@@ -134,6 +134,9 @@ func TestOptimizeSearchFlagsConflict(t *testing.T) {
 		{"--diff-weight-schedule", "1,2", "--diff-weight", "3"},
 		{"--max-drop", "-1"},
 		{"--budget", "0s"},
+		{"--segment-lr", "1e-3"},
+		{"--diff-weight-schedule", "1,2", "--segment-lr", "1e-3"},
+		{"--diff-weight-schedule", "1", "--segment-lr", "0"},
 	} {
 		code, _, stderr := runElight(t, searchArgs(filepath.Join(dir, "s.onnx"), extra...)...)
 		if code != 2 || !strings.Contains(stderr, strings.TrimPrefix(extra[len(extra)-2], "")) {

@@ -44,6 +44,7 @@ type tuneFlags struct {
 	segmentSteps   int
 	segments       int
 	lambdaSchedule []float64
+	segmentLR      []float64
 	changed        func(flag string) bool
 }
 
@@ -108,6 +109,7 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.segmentSteps, "segment-steps", 200, "steps of each training segment, a warm restart of the learning-rate schedule (search and --diff-weight-schedule)")
 	fs.IntVar(&f.segments, "segments", 0, "stop the search after `N` segments (0: when --budget runs out)")
 	fs.Var((*floatList[float64])(&f.lambdaSchedule), "diff-weight-schedule", "train one segment per lambda `l1,l2,...` instead of searching: the replay of a search's result")
+	fs.Var((*floatList[float64])(&f.segmentLR), "segment-lr", "peak learning rate of each segment of --diff-weight-schedule, `r1,r2,...` (default: --lr for all), where a search halved it after a diverged segment")
 	f.changed = fs.Changed
 }
 
@@ -120,6 +122,9 @@ func (f *tuneFlags) searching() bool {
 // applyModeDefaults checks the flags that belong to one mode and gives
 // the search its own defaults for the flags the user left alone.
 func (f *tuneFlags) applyModeDefaults() error {
+	if f.changed("segment-lr") && !f.changed("diff-weight-schedule") {
+		return usageError("--segment-lr gives the learning rate of each segment of --diff-weight-schedule; add that flag or drop this one")
+	}
 	if !f.searching() {
 		for _, flag := range []string{"max-drop", "budget", "segments"} {
 			if f.changed(flag) {
@@ -267,6 +272,15 @@ func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.C
 				return c, usageError("--diff-weight-schedule: lambda %g: want 0 or more", l)
 			}
 		}
+		if len(f.segmentLR) > 0 && len(f.segmentLR) != len(f.lambdaSchedule) {
+			return c, usageError("--segment-lr has %d learning rates for the %d segments of --diff-weight-schedule; give one per segment", len(f.segmentLR), len(f.lambdaSchedule))
+		}
+		for _, r := range f.segmentLR {
+			if !(r > 0) {
+				return c, usageError("--segment-lr: learning rate %g: want a positive one", r)
+			}
+		}
+		c.SegmentLR = f.segmentLR
 	case c.Steps == 0:
 		c.Steps = max(1, int(f.epochs*float64(trainImages)/float64(f.batch)))
 	}
@@ -307,7 +321,10 @@ func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
 // Segment shows a finished segment of the search.
 func (p *progress) Segment(s finetune.Segment) {
 	verdict := "kept the accuracy"
-	if !s.Met {
+	switch {
+	case s.Diverged:
+		verdict = "diverged; training again from the checkpoint before at half the learning rate"
+	case !s.Met:
 		verdict = "below the accuracy budget"
 	}
 	switch {
@@ -315,6 +332,7 @@ func (p *progress) Segment(s finetune.Segment) {
 		p.json.Encode(map[string]any{
 			"event": "segment", "segment": s.Index, "diff_weight": s.Lambda, "steps": s.Steps,
 			"validation_top1": s.Accuracy, "writes": s.Writes, "max_cell_writes": s.MaxCellWrites, "met": s.Met,
+			"lr": s.LR, "diverged": s.Diverged,
 			"seconds": time.Since(p.start).Seconds(),
 		})
 	case p.bar != nil:

@@ -28,6 +28,19 @@ func NewStream(l *Loader, size int, seed uint64, withLabels bool) (*Stream, erro
 	return &Stream{loader: l, size: size, seed: seed, labels: withLabels && l.split.Labeled(), epoch: -1}, nil
 }
 
+// Pos returns the number of batches served so far.
+func (s *Stream) Pos() int { return s.pos }
+
+// Seek makes the next batch the one served after pos batches: Next serves
+// the same batches again.
+func (s *Stream) Seek(pos int) error {
+	if pos < 0 {
+		return fmt.Errorf("seek to batch %d: want 0 or more", pos)
+	}
+	s.pos = pos
+	return nil
+}
+
 // Next fills x, [size, C, H, W], with the next batch and returns its
 // labels (nil without labels). The slice is reused by the next call.
 func (s *Stream) Next(x []float32) ([]int64, error) {
