@@ -246,8 +246,9 @@ func Search(ctx context.Context, m *onnxio.Model, data Seekable, cfg SearchConfi
 
 // TrainSchedule fine-tunes m's photonic layers in segments, one per lambda,
 // each a warm restart of cfg's schedule over cfg.Steps steps (the first
-// warming up over cfg.Warmup, the rest over a tenth of cfg.Steps): the fixed
-// replay of a search's lineage. It stores the trained weights into m.
+// warming up over cfg.Warmup, the rest over a tenth of cfg.Steps) peaking at
+// cfg.SegmentLR[i], or cfg.LR past its end: the fixed replay of a search's
+// lineage. It stores the trained weights into m.
 func TrainSchedule(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, lambdas []float64, progress func(Progress)) error {
 	tr, err := NewTrainer(m, cfg)
 	if err != nil {
