@@ -10,8 +10,9 @@ import (
 // optimizer updates parameters in place from their gradients.
 type optimizer interface {
 	step(params, grads [][]float32, lr float64)
-	// clone returns a deep copy of the optimizer's state.
-	clone() optimizer
+	// copyTo copies the optimizer's state into dst, reusing its buffers
+	// where dst is an optimizer of the same kind, and returns the copy.
+	copyTo(dst optimizer) optimizer
 }
 
 // newOptimizer returns "sgd" (with momentum) or "adam". Weight decay is L2
@@ -31,22 +32,30 @@ type sgd struct {
 	velocity              [][]float32
 }
 
-func (o *sgd) clone() optimizer {
-	c := *o
-	c.velocity = cloneRows(o.velocity)
-	return &c
+func (o *sgd) copyTo(dst optimizer) optimizer {
+	c, ok := dst.(*sgd)
+	if !ok {
+		c = new(sgd)
+	}
+	velocity := c.velocity
+	*c = *o
+	c.velocity = copyRows(velocity, o.velocity)
+	return c
 }
 
-// cloneRows returns a deep copy of rows (nil stays nil).
-func cloneRows(rows [][]float32) [][]float32 {
-	if rows == nil {
+// copyRows copies src into dst's buffers, growing them where they are too
+// small, and returns the copy; a nil src gives nil.
+func copyRows(dst, src [][]float32) [][]float32 {
+	if src == nil {
 		return nil
 	}
-	c := make([][]float32, len(rows))
-	for i, r := range rows {
-		c[i] = append([]float32(nil), r...)
+	if len(dst) != len(src) {
+		dst = make([][]float32, len(src))
 	}
-	return c
+	for i, r := range src {
+		dst[i] = append(dst[i][:0], r...)
+	}
+	return dst
 }
 
 func (o *sgd) step(params, grads [][]float32, lr float64) {
@@ -75,10 +84,15 @@ type adam struct {
 	t                              int
 }
 
-func (o *adam) clone() optimizer {
-	c := *o
-	c.m, c.v = cloneRows(o.m), cloneRows(o.v)
-	return &c
+func (o *adam) copyTo(dst optimizer) optimizer {
+	c, ok := dst.(*adam)
+	if !ok {
+		c = new(adam)
+	}
+	m, v := c.m, c.v
+	*c = *o
+	c.m, c.v = copyRows(m, o.m), copyRows(v, o.v)
+	return c
 }
 
 func (o *adam) step(params, grads [][]float32, lr float64) {

@@ -184,14 +184,14 @@ func Search(ctx context.Context, m *onnxio.Model, data Seekable, cfg SearchConfi
 	}
 	lambda, factor, lastMet := cfg.Train.Lambda, firstLambdaFactor, true
 	lr, from, kept := cfg.Train.LR, res.Pretrained, 0
+	var start *State // where the current segment started
 	x := make([]float32, tr.InputSize())
 	for index := 1; ; index++ {
 		if cfg.Segments > 0 && index > cfg.Segments {
 			res.Stopped = "segments"
 			break
 		}
-		start, err := tr.mark()
-		if err != nil {
+		if start, err = tr.mark(start); err != nil {
 			return nil, err
 		}
 		pos := data.Pos()

@@ -16,28 +16,44 @@ type State struct {
 	opt    optimizer // nil but from mark
 }
 
-// mark copies the trainer's parameters and its optimizer's state: Load
-// of it resumes training exactly where mark was called.
-func (tr *Trainer) mark() (*State, error) {
-	s, err := tr.Save()
-	if err != nil {
+// mark copies the trainer's parameters and its optimizer's state into s,
+// reusing its buffers (a nil s is allocated), so that Load of it resumes
+// training exactly where mark was called. The search marks the start of
+// every segment; reusing one state keeps that from allocating three
+// times the weights each time.
+func (tr *Trainer) mark(s *State) (*State, error) {
+	if s == nil {
+		s = &State{}
+	}
+	if err := tr.saveInto(s); err != nil {
 		return nil, err
 	}
-	s.opt = tr.opt.clone()
+	s.opt = tr.opt.copyTo(s.opt)
 	return s, nil
 }
 
 // Save copies the trainer's current parameters.
 func (tr *Trainer) Save() (*State, error) {
 	s := &State{}
+	if err := tr.saveInto(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// saveInto copies the trainer's parameters into s's buffers.
+func (tr *Trainer) saveInto(s *State) error {
+	if len(s.values) != len(tr.params) {
+		s.values = make([][]float32, len(tr.params))
+	}
 	for i, p := range tr.params {
 		v, err := network.Float32s(p.Value())
 		if err != nil {
-			return nil, fmt.Errorf("parameter %q: %w", tr.names[i], err)
+			return fmt.Errorf("parameter %q: %w", tr.names[i], err)
 		}
-		s.values = append(s.values, append([]float32(nil), v...))
+		s.values[i] = append(s.values[i][:0], v...)
 	}
-	return s, nil
+	return nil
 }
 
 // Load puts back a state Save took from this trainer.
@@ -53,7 +69,7 @@ func (tr *Trainer) Load(s *State) error {
 		copy(v, s.values[i])
 	}
 	if s.opt != nil {
-		tr.opt = s.opt.clone()
+		tr.opt = s.opt.copyTo(tr.opt)
 	}
 	for _, wl := range tr.losses {
 		wl.weightsChanged()
