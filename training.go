@@ -89,15 +89,8 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 	summary := t.summary(beforeReport)
 	switch {
 	case tr.Search != nil:
-		if summary.Search, err = t.search(ctx, m, stream); err != nil {
+		if err = t.search(ctx, m, stream, summary); err != nil {
 			return nil, nil, err
-		}
-		summary.Steps, summary.Lambda = 0, 0
-		for _, c := range summary.Search.Checkpoints[1 : summary.Search.Chosen+1] {
-			if !c.Diverged {
-				summary.LambdaSchedule = append(summary.LambdaSchedule, c.Lambda)
-				summary.Steps += c.Steps
-			}
 		}
 	case len(tr.Schedule) > 0:
 		summary.LambdaSchedule, summary.Steps, summary.Lambda = tr.Schedule, tr.Config.Steps*len(tr.Schedule), 0
@@ -116,15 +109,16 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 
 // search runs the accuracy-driven search: it keeps in m the weights with
 // the fewest writes of the schedule's strategy whose quantized model stays
-// within the budget on the validation images.
-func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.Stream) (*report.Search, error) {
+// within the budget on the validation images, and records the search and
+// the kept model's lineage (lambda schedule, steps) in summary.
+func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.Stream, summary *report.Finetune) error {
 	im, tr, budget := t.Images, t.Training, t.Training.Search
 	if im.Validation == nil {
-		return nil, fmt.Errorf("the search needs validation images held out of the training images")
+		return fmt.Errorf("the search needs validation images held out of the training images")
 	}
 	float, err := TopOne(ctx, m, im.Input, im.Validation, im.Batch)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rec := &report.Search{MaxDrop: budget.MaxDrop, Budget: budget.Budget.String(), ValidationFloat: float, MinValidation: float - budget.MaxDrop/100}
 	t.obs.Measured("float, validation", float, im.Validation.Len())
@@ -151,7 +145,7 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 	sc := finetune.SearchConfig{Train: tr.Config, MinAccuracy: rec.MinValidation, Segments: budget.Segments, Deadline: t.deadline}
 	res, err := finetune.Search(ctx, m, stream, sc, measure, t.obs.Step, t.obs.Segment)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rec.Chosen, rec.Stopped = res.Chosen, res.Stopped
 	rec.Checkpoints = append(rec.Checkpoints, checkpoint(finetune.Segment{Measurement: res.Pretrained, Met: res.Pretrained.Accuracy >= rec.MinValidation}))
@@ -161,20 +155,22 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 	if res.Chosen < 0 {
 		i, closest := res.Closest()
 		drop := (float - closest.Accuracy) * 100
-		return nil, fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
+		return fmt.Errorf("no model kept validation top-1 within --max-drop %g points of the float model's %.2f%% (%d segments, stopped by %s): the closest, checkpoint %d, reached %.2f%% with %d writes, a drop of %.2f points, which --max-drop %.2f would admit; nothing written",
 			budget.MaxDrop, float*100, len(res.Segments), res.Stopped, i, closest.Accuracy*100, closest.Writes, drop, math.Ceil(drop*100)/100)
 	}
+	summary.Search, summary.Lambda, summary.Steps = rec, 0, 0
 	if lineage := res.Lineage(res.Chosen); len(lineage) == 0 {
 		rec.Replay = "--no-finetune"
 	} else {
-		var lambdas, lrs []float64
+		var lrs []float64
 		lowered := false
 		for _, s := range lineage {
-			lambdas, lrs = append(lambdas, s.Lambda), append(lrs, s.LR)
+			summary.LambdaSchedule, lrs = append(summary.LambdaSchedule, s.Lambda), append(lrs, s.LR)
+			summary.Steps += s.Steps
 			lowered = lowered || s.LR != tr.Config.LR
 		}
 		rec.Replay = fmt.Sprintf("--diff-weight-schedule %s --segment-steps %d --warmup %d --validation %d --seed %d --lr %g --diff-loss %s",
-			formatFloats(lambdas), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
+			formatFloats(summary.LambdaSchedule), tr.Config.Steps, tr.Config.Warmup, im.Validation.Len(), tr.Seed, tr.Config.LR, tr.Config.Norm)
 		if lowered {
 			rec.Replay += " --segment-lr " + formatFloats(lrs)
 		}
@@ -183,7 +179,7 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, stream *data.
 		}
 	}
 	t.obs.Chosen(rec)
-	return rec, nil
+	return nil
 }
 
 func checkpoint(s finetune.Segment) report.Checkpoint {

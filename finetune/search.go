@@ -111,8 +111,8 @@ type Segment struct {
 // diverged reports whether a segment that started from a checkpoint of
 // accuracy from and reached to has diverged. Raising lambda costs a few
 // points at most; a network that training broke (on ResNet-18 at lr 1e-3
-// the loss rose fourfold within five steps and every image got the same
-// logits) answers at chance.
+// the loss nearly doubled within four steps, and then every image got the
+// same logits) answers at chance.
 func diverged(from, to float64) bool { return to < from/2 }
 
 // SearchResult is the record of a search.
