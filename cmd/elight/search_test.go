@@ -52,6 +52,9 @@ func TestOptimizeSearch(t *testing.T) {
 	if s.Chosen < 1 || !s.Checkpoints[s.Chosen].Met {
 		t.Fatalf("chose checkpoint %d of %+v", s.Chosen, s.Checkpoints)
 	}
+	if f := rep.Finetune; len(f.LambdaSchedule) != s.Chosen || f.Steps != s.Chosen*f.SegmentSteps {
+		t.Errorf("report's lineage: lambdas %v and %d steps; want the %d segments up to the chosen one, %d steps each", f.LambdaSchedule, f.Steps, s.Chosen, f.SegmentSteps)
+	}
 	for _, c := range s.Checkpoints {
 		if c.Met && c.Writes < s.Checkpoints[s.Chosen].Writes {
 			t.Errorf("checkpoint %d met the budget with %d writes, fewer than the chosen %d's %d", c.Index, c.Writes, s.Chosen, s.Checkpoints[s.Chosen].Writes)
