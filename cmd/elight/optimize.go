@@ -241,7 +241,7 @@ func runOptimize(ctx context.Context, args []string, f *optimizeFlags, stdout, s
 		// is written with its weights in OUTPUT.data.
 		for _, in := range m.DataFiles {
 			if onnxio.SameFile(f.output+".data", in) {
-				return usageError("--output %s would put its weights in %s, the input model's external data; choose another path (elight never overwrites its input)", f.output, in)
+				return usageError("--output %s puts the weights of a model over 2 GiB in %s, the input model's external data; choose another path (elight never overwrites its input)", f.output, in)
 			}
 		}
 		if run.Images, err = f.tune.openData(m, !f.noFinetune); err != nil {
