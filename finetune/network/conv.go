@@ -184,9 +184,7 @@ func (l lane) columns(x []float32, first, count int) []float32 {
 func (l lane) im2col(cols, x []float32, count int) {
 	cv := l.cv
 	pixels, plane, taps := cv.pixels(), cv.inH*cv.inW, cv.kH*cv.kW
-	// wide planes with stride 1 copy whole runs of rows (shiftRows); the
-	// per-pixel offsets are faster below about 8 columns
-	shift := cv.strideH == 1 && cv.strideW == 1 && cv.inW == cv.outW && cv.outW >= 8
+	shift := cv.shifts()
 	l.parallel(cv.patch(), count*pixels, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			tap := cv.taps[row%taps][:pixels]
@@ -236,6 +234,33 @@ func (cv *convolution) shiftRows(dst, src []float32, tap int) {
 	}
 }
 
+// shifts reports whether im2col and col2im move whole runs of a plane's
+// rows (shiftRows, addShiftedRows) rather than one pixel at a time by the
+// tap offsets: for stride 1 and an output as wide as the input, where a
+// filter tap shifts the plane; below about 8 columns the per-pixel offsets
+// are faster.
+func (cv *convolution) shifts() bool {
+	return cv.strideH == 1 && cv.strideW == 1 && cv.inW == cv.outW && cv.outW >= 8
+}
+
+// addShiftedRows is col2im for one filter tap of one plane where shifts
+// holds: each output row inside the input adds its run of columns onto
+// the input row the tap reads. Every input cell gets the same additions
+// in the same order as by the tap offsets.
+func (cv *convolution) addShiftedRows(dst, src []float32, tap int) {
+	offH := tap/cv.kW*cv.dilH - cv.padTop
+	offW := tap%cv.kW*cv.dilW - cv.padLeft
+	yLo, yHi := validOutputs(cv.outH, cv.inH, offH)
+	xLo, xHi := validOutputs(cv.outW, cv.inW, offW)
+	for oy := yLo; oy < yHi; oy++ {
+		run := src[oy*cv.outW+xLo : oy*cv.outW+xHi]
+		to := dst[(oy+offH)*cv.inW+xLo+offW:][:len(run)]
+		for i, v := range run {
+			to[i] += v
+		}
+	}
+}
+
 // validOutputs is the range [lo, hi) of output positions o whose input
 // position o+off lies inside [0, in) (stride 1).
 func validOutputs(out, in, off int) (lo, hi int) {
@@ -255,6 +280,10 @@ func (l lane) col2im(dx, cols []float32, count int) {
 			for img := 0; img < count; img++ {
 				src := cols[(row*count+img)*pixels:][:pixels]
 				dst := dx[(img*cv.inC+row/taps)*plane:][:plane]
+				if cv.shifts() {
+					cv.addShiftedRows(dst, src, row%taps)
+					continue
+				}
 				for p, at := range tap {
 					if at >= 0 {
 						dst[at] += src[p]

@@ -61,3 +61,62 @@ func TestConvolutionMatchesDirect(t *testing.T) {
 		})
 	}
 }
+
+// TestCol2imMatchesDefinition checks col2im, in both of its paths (row
+// shifts and per-pixel offsets), against its definition: every column
+// entry added onto the input cell its filter tap read, in the order of
+// the columns' rows, images and pixels, so the sums match bit for bit.
+func TestCol2imMatchesDefinition(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	type geometry struct {
+		x, w                       []int
+		strides, dilations, begins [2]int
+		out                        [2]int
+		shifts                     bool
+	}
+	cases := []geometry{
+		{x: []int{2, 3, 12, 10}, w: []int{4, 3, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, begins: [2]int{1, 1}, out: [2]int{12, 10}, shifts: true},
+		{x: []int{2, 3, 12, 10}, w: []int{4, 3, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{2, 2}, begins: [2]int{2, 2}, out: [2]int{12, 10}, shifts: true},
+		{x: []int{2, 2, 9, 8}, w: []int{3, 2, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, out: [2]int{9, 8}, shifts: true},                       // pads only after
+		{x: []int{1, 2, 9, 8}, w: []int{3, 2, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, begins: [2]int{2, 1}, out: [2]int{9, 8}, shifts: true}, // pads more before than after
+		{x: []int{3, 2, 11, 9}, w: []int{5, 2, 3, 2}, strides: [2]int{2, 3}, dilations: [2]int{1, 1}, begins: [2]int{1, 0}, out: [2]int{6, 3}},
+		{x: []int{4, 3, 4, 4}, w: []int{6, 3, 3, 3}, strides: [2]int{1, 1}, dilations: [2]int{1, 1}, begins: [2]int{1, 1}, out: [2]int{4, 4}},
+	}
+	rng := rand.New(rand.NewSource(1))
+	for _, g := range cases {
+		t.Run(fmt.Sprint(g.x, g.w, g.strides, g.dilations, g.begins), func(t *testing.T) {
+			win := &window{kernel: g.w[2:], strides: g.strides[:], dilations: g.dilations[:], begin: g.begins[:], out: g.out[:]}
+			cv := newConvolution(g.x, g.w, win, &scratch{})
+			if cv.shifts() != g.shifts {
+				t.Fatalf("shifts() = %v, want %v", cv.shifts(), g.shifts)
+			}
+			n, c, h, wd := g.x[0], g.x[1], g.x[2], g.x[3]
+			kh, kw, pixels := g.w[2], g.w[3], g.out[0]*g.out[1]
+			cols := uniform(rng, c*kh*kw*n*pixels)
+			got := make([]float32, numElements(g.x))
+			lane{cv: cv, threads: 2}.col2im(got, cols, n)
+			want := make([]float32, len(got))
+			for ci := 0; ci < c; ci++ {
+				for ki := 0; ki < kh; ki++ {
+					for kj := 0; kj < kw; kj++ {
+						row := (ci*kh+ki)*kw + kj
+						for img := 0; img < n; img++ {
+							for p := 0; p < pixels; p++ {
+								oy, ox := p/g.out[1], p%g.out[1]
+								iy, ix := oy*g.strides[0]+ki*g.dilations[0]-g.begins[0], ox*g.strides[1]+kj*g.dilations[1]-g.begins[1]
+								if iy >= 0 && iy < h && ix >= 0 && ix < wd {
+									want[((img*c+ci)*h+iy)*wd+ix] += cols[(row*n+img)*pixels+p]
+								}
+							}
+						}
+					}
+				}
+			}
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("dx[%d] = %g, want %g", i, got[i], want[i])
+				}
+			}
+		})
+	}
+}
