@@ -34,17 +34,18 @@ func SameFile(a, b string) bool {
 	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }
 
-// writeTemp writes what write writes to a flushed temporary file beside
-// path, with the permissions path has (0644 for a new file), and returns its
-// name. write's errors are prefixed with path.
-func writeTemp(path string, write func(io.Writer) error) (name string, err error) {
+// writeTemp writes what write writes to a temporary file beside path, with
+// the permissions path has (0644 for a new file), and returns it still
+// open: flushTemp flushes and closes it. write's errors are prefixed with
+// path.
+func writeTemp(path string, write func(io.Writer) error) (_ *os.File, err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	defer func() {
 		if err != nil {
@@ -59,18 +60,24 @@ func writeTemp(path string, write func(io.Writer) error) (name string, err error
 		mode = fi.Mode().Perm()
 	}
 	if err := f.Chmod(mode); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := write(f); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
+	return f, nil
+}
+
+// flushTemp flushes the temporary file f of path to disk and closes it.
+func flushTemp(path string, f *os.File) error {
 	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("%s: flushing to disk: %w", path, err)
+		f.Close()
+		return fmt.Errorf("%s: flushing to disk: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("%s: %w", path, err)
+		return fmt.Errorf("%s: %w", path, err)
 	}
-	return f.Name(), nil
+	return nil
 }
 
 // syncDir makes renames in dir durable. The new files are already in place,

@@ -1,12 +1,14 @@
 package onnxio
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // WriteFileAtomic writes data to path through a temporary file in the same
@@ -65,20 +67,30 @@ func WriteStreamsAtomic(files []FileStream, inputs ...string) (err error) {
 		}
 		seen[abs] = p
 	}
+	// Each file is flushed to disk while the next is written: for a VGG16
+	// the schedule's flush overlaps the model's encoding.
 	temps := map[string]string{}
+	flushed := make([]error, len(files))
+	var flushing sync.WaitGroup
 	defer func() {
+		flushing.Wait()
 		if err != nil {
 			for _, tmp := range temps {
 				os.Remove(tmp)
 			}
 		}
 	}()
-	for _, f := range files {
+	for i, f := range files {
 		tmp, err := writeTemp(f.Path, f.Write)
 		if err != nil {
 			return err
 		}
-		temps[f.Path] = tmp
+		temps[f.Path] = tmp.Name()
+		flushing.Go(func() { flushed[i] = flushTemp(f.Path, tmp) })
+	}
+	flushing.Wait()
+	if err := errors.Join(flushed...); err != nil {
+		return err
 	}
 	for _, f := range files {
 		p := f.Path
