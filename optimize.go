@@ -149,7 +149,7 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 	if rep, err = r.Report.Marshal(); err != nil {
 		return nil, nil, nil, err
 	}
-	annotate(r.Model, r.Report, Digest(rep), Digest(sched.Bytes()))
+	annotate(r.Model.SetMetadata, r.Report, Digest(rep), Digest(sched.Bytes()))
 	if model, err = onnxio.Marshal(r.Model); err != nil {
 		return nil, nil, nil, err
 	}
@@ -158,22 +158,26 @@ func (r *Result) Encode() (model, schedule, rep []byte, err error) {
 
 // WriteFiles writes the files Encode returns to model, schedule and report,
 // all three or none (onnxio.WriteStreamsAtomic), none of them over one of
-// inputs or the files r.Model was read from (onnxio.Model.Inputs). The schedule and the model are streamed from memory as they are
-// encoded: for a VGG16 they are hundreds of megabytes each, which Encode
-// holds on top of the model. A model whose weights are over 2 GiB, more
-// than one protobuf message holds, has them in a fourth file, model +
-// ".data" (onnxio.ExternalDataPath), which Encode cannot give. If ctx ends
-// before the files are renamed into place, none is and the error is
-// ErrInterrupted.
+// inputs or the files r.Model was read from (onnxio.Model.Inputs). The
+// schedule and the model are encoded as they are written, side by side:
+// for a VGG16 they are hundreds of megabytes each, which Encode holds on
+// top of the model. The model's metadata, which records the schedule's
+// digest, follows its graph in the file and is encoded last. A model whose
+// weights are over 2 GiB, more than one protobuf message holds, has them
+// in a fourth file, model + ".data" (onnxio.ExternalDataPath), which
+// Encode cannot give. If ctx ends before the files are renamed into place,
+// none is and the error is ErrInterrupted.
 func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string, inputs ...string) error {
 	rep, err := r.Report.Marshal()
 	if err != nil {
 		return fmt.Errorf("%s: %w", report, err)
 	}
+	repDigest := Digest(rep)
 	var schedDigest string
+	scheduled := make(chan struct{}) // closed when schedDigest is set, or will not be
 	files := []onnxio.FileStream{
-		// The schedule first: the model's metadata records its digest.
 		{Path: schedule, Write: func(w io.Writer) error {
+			defer close(scheduled)
 			h := sha256.New()
 			if _, err := r.Schedule.WriteTo(io.MultiWriter(w, h)); err != nil {
 				return err
@@ -186,35 +190,36 @@ func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string,
 			return err
 		}},
 	}
-	// A model over 2 GiB comes with a data file (onnxio.Streams), written
-	// before the model itself, which is the last file.
-	for _, f := range onnxio.Streams(model, r.Model) {
-		if f.Path == model {
-			write := f.Write
-			f.Write = func(w io.Writer) error {
-				annotate(r.Model, r.Report, Digest(rep), schedDigest)
-				if err := write(w); err != nil {
-					return err
-				}
-				// An interruption now still leaves no file.
-				if ctx.Err() != nil {
-					return ErrInterrupted
-				}
-				return nil
-			}
+	metadata := func(set func(key, value string)) error {
+		<-scheduled
+		if schedDigest == "" {
+			return errors.New("no schedule digest to record: the schedule was not written")
 		}
-		files = append(files, f)
+		annotate(set, r.Report, repDigest, schedDigest)
+		// An interruption now still leaves no file.
+		if ctx.Err() != nil {
+			return ErrInterrupted
+		}
+		return nil
 	}
+	// A model over 2 GiB comes with a data file (onnxio.Streams).
+	files = append(files, onnxio.Streams(model, r.Model, metadata)...)
 	err = onnxio.WriteStreamsAtomic(files, append(inputs, r.Model.Inputs()...)...)
 	if errors.Is(err, ErrInterrupted) {
 		return ErrInterrupted // said the same way wherever the run stopped
 	}
-	return err
+	if err != nil {
+		return err
+	}
+	// r.Model holds what was written, as after Encode.
+	annotate(r.Model.SetMetadata, r.Report, repDigest, schedDigest)
+	return nil
 }
 
-// annotate records the configuration, totals and digests in the model's
-// metadata_props, under the "elight." prefix.
-func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest string) {
+// annotate records the configuration, totals and digests in a model's
+// metadata_props, under the "elight." prefix, through set
+// (onnxio.Model.SetMetadata, or the one onnxio.Streams hands over).
+func annotate(set func(key, value string), rep *report.Report, reportDigest, scheduleDigest string) {
 	config, _ := json.Marshal(rep.Config)
 	writes, _ := json.Marshal(rep.Totals.Writes)
 	maxCell := rep.Totals.MaxCellWrites.Get(rep.Strategy)
@@ -233,11 +238,11 @@ func annotate(m *onnxio.Model, rep *report.Report, reportDigest, scheduleDigest 
 		{"elight.report_sha256", reportDigest},
 		{"elight.schedule_sha256", scheduleDigest},
 	} {
-		m.SetMetadata(kv[0], kv[1])
+		set(kv[0], kv[1])
 	}
 	if c := rep.Chip; c != nil {
 		chip, _ := json.Marshal(chipMetadata{Cores: c.Cores, Writes: c.Levelled.Writes.Get(rep.Strategy), MaxCellWrites: c.Levelled.MaxCellWrites.Get(rep.Strategy)})
-		m.SetMetadata("elight.chip", string(chip))
+		set("elight.chip", string(chip))
 	}
 }
 

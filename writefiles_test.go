@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/elight-photonic/elight/quantize"
@@ -13,7 +14,9 @@ import (
 )
 
 // TestWriteFilesMatchesEncode checks that the streamed files are the bytes
-// Encode returns, and that an ended context leaves no file.
+// Encode returns, and that an ended context, or a schedule that cannot be
+// written (the model, written beside it, waits for its digest), leaves no
+// file.
 func TestWriteFilesMatchesEncode(t *testing.T) {
 	path := "testdata/vgg8/vgg8_bn_op13.onnx"
 	source, err := os.ReadFile(path)
@@ -55,5 +58,15 @@ func TestWriteFilesMatchesEncode(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(other); len(entries) != 0 {
 		t.Errorf("WriteFiles after the context ended left %d files", len(entries))
+	}
+
+	res.Schedule.Header.Block = 7 // its orders' grids are of 64 x 64 blocks
+	broken := t.TempDir()
+	err = res.WriteFiles(context.Background(), filepath.Join(broken, "q.onnx"), filepath.Join(broken, "q.sched"), filepath.Join(broken, "q.json"))
+	if err == nil || !strings.Contains(err.Error(), "q.sched") {
+		t.Errorf("WriteFiles of a schedule that cannot be encoded: %v, want an error naming q.sched", err)
+	}
+	if entries, _ := os.ReadDir(broken); len(entries) != 0 {
+		t.Errorf("WriteFiles of a schedule that cannot be encoded left %d files", len(entries))
 	}
 }

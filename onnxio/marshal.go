@@ -26,9 +26,9 @@ var marshalOptions = proto.MarshalOptions{Deterministic: true}
 // This relies on how the library lays a message out: its known fields in
 // field-number order, then its unknown fields. So the fields before a field
 // N, then N, then the rest, encode the whole message.
-func marshalTo(w io.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProto][]float32) error {
+func marshalTo(w io.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProto][]float32, metadata LateMetadata) error {
 	bw := bufio.NewWriterSize(w, 1<<20)
-	if err := writeModel(bw, mp, floats); err != nil {
+	if err := writeModel(bw, mp, floats, metadata); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -38,7 +38,10 @@ func marshalTo(w io.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProt
 }
 
 // writeModel does the work of marshalTo.
-func writeModel(w *bufio.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProto][]float32) error {
+func writeModel(w *bufio.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProto][]float32, metadata LateMetadata) error {
+	// tail is the fields after the graph as they are before metadata
+	// sets its entries, a few hundred bytes short of the final ones: well
+	// inside maxInline's margin for the size check.
 	head, tail, err := splitAt(mp, modelGraph)
 	if err != nil {
 		return err
@@ -71,6 +74,16 @@ func writeModel(w *bufio.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.Tenso
 			}
 		}
 		w.Write(gTail)
+	}
+	// The fields after the graph, metadata_props among them, are encoded
+	// only now, with the entries metadata sets.
+	if metadata != nil {
+		if err := metadata(func(key, value string) { setMetadata(mp, key, value) }); err != nil {
+			return err
+		}
+	}
+	if _, tail, err = splitAt(mp, modelGraph); err != nil {
+		return err
 	}
 	w.Write(tail)
 	return nil

@@ -34,8 +34,10 @@ func (m *Model) Metadata() map[string]string {
 // SetMetadata sets the metadata_props entry key to value: in place if the
 // key exists, so that the order of entries is kept, or appended otherwise.
 // Later duplicates of key are removed. Write stores the change.
-func (m *Model) SetMetadata(key, value string) {
-	mp := m.base()
+func (m *Model) SetMetadata(key, value string) { setMetadata(m.base(), key, value) }
+
+// setMetadata is SetMetadata on the proto mp.
+func setMetadata(mp *onnxpb.ModelProto, key, value string) {
 	props := mp.MetadataProps[:0]
 	found := false
 	for _, kv := range mp.MetadataProps {

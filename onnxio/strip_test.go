@@ -100,7 +100,7 @@ func TestMarshalToMatchesLibrary(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got bytes.Buffer
-		if err := marshalTo(&got, mp, floats); err != nil {
+		if err := marshalTo(&got, mp, floats, nil); err != nil {
 			t.Fatal(err)
 		}
 		for tp, f := range floats {

@@ -35,7 +35,7 @@ func Write(path string, m *Model) error {
 	if m == nil {
 		return fmt.Errorf("%s: no model to write", path)
 	}
-	return WriteStreamsAtomic(Streams(path, m), m.Inputs()...)
+	return WriteStreamsAtomic(Streams(path, m, nil), m.Inputs()...)
 }
 
 // Inputs returns the files m was read from: Path, when set, and DataFiles.
@@ -75,7 +75,7 @@ func MarshalTo(w io.Writer, m *Model) error {
 	if err != nil {
 		return err
 	}
-	return marshalTo(w, mp, floats)
+	return marshalTo(w, mp, floats, nil)
 }
 
 // encode builds the ModelProto Write marshals, from a copy of the proto m

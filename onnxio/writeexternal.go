@@ -11,6 +11,10 @@ import (
 	"github.com/elight-photonic/elight/onnxio/onnxpb"
 )
 
+// LateMetadata sets metadata entries of a model as it is written (see
+// Streams) through set, which works as Model.SetMetadata does.
+type LateMetadata func(set func(key, value string)) error
+
 // maxInline is the most FLOAT initializer data, in bytes, a model file
 // holds itself; a model with more is written with external data (see
 // Streams). protobuf cannot encode a message of 2 GiB or more, and the
@@ -51,13 +55,19 @@ func (m *Model) needsExternal() bool {
 	return n > maxInline
 }
 
-// Streams returns the files Write writes for m at path, in the order to
-// write them (see WriteStreamsAtomic): the model, preceded, when m is too
-// large for one file (see ExternalDataPath), by the data file, which then
-// holds every FLOAT initializer of minExternal bytes and more as ONNX
-// external data, each at an offset aligned to 4096 bytes. m is encoded as
-// each file is written; its weights must not change in between.
-func Streams(path string, m *Model) []FileStream {
+// Streams returns the files Write writes for m at path (see
+// WriteStreamsAtomic): the model and, when m is too large for one file (see
+// ExternalDataPath), the data file before it, which then holds every FLOAT
+// initializer of minExternal bytes and more as ONNX external data, each at
+// an offset aligned to 4096 bytes. m is encoded as each file is written;
+// it must not change in between.
+//
+// metadata, when not nil, is called by the model's stream once the graph,
+// nearly all of the file, is written: the entries it sets (as SetMetadata
+// would) go into the written file's metadata_props, which follows the
+// graph, and not into m. They may depend on another file written at the
+// same time, such as its digest.
+func Streams(path string, m *Model, metadata LateMetadata) []FileStream {
 	data := ExternalDataPath(path, m)
 	location := ""
 	if data != "" {
@@ -68,7 +78,7 @@ func Streams(path string, m *Model) []FileStream {
 		if err != nil {
 			return err
 		}
-		return marshalTo(w, mp, floats)
+		return marshalTo(w, mp, floats, metadata)
 	}}
 	if data == "" {
 		return []FileStream{model}
