@@ -40,7 +40,7 @@ func marshalTo(w io.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProt
 // writeModel does the work of marshalTo.
 func writeModel(w *bufio.Writer, mp *onnxpb.ModelProto, floats map[*onnxpb.TensorProto][]float32, metadata LateMetadata) error {
 	// tail is the fields after the graph as they are before metadata
-	// sets its entries, a few hundred bytes short of the final ones: well
+	// sets its entries, at most a few kilobytes short of the final ones: well
 	// inside maxInline's margin for the size check.
 	head, tail, err := splitAt(mp, modelGraph)
 	if err != nil {
