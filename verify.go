@@ -2,8 +2,11 @@ package elight
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 
@@ -38,16 +41,33 @@ type Verified struct {
 // replayed too (reorder.ReplayChip) and checked against the model's
 // "elight.chip" metadata and the report's chip section.
 func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, error) {
+	return VerifyFrom(m, bytes.NewReader(schedule), int64(len(schedule)), rep)
+}
+
+// VerifyFrom is Verify for the schedule of size bytes that r holds, such as
+// an open file: it decodes and replays one layer at a time, so that a
+// schedule of gigabytes (that of a model over 2 GiB) is never held whole.
+// A schedule with a chip plan is read whole, as the plan spans every
+// layer.
+func VerifyFrom(m *onnxio.Model, r io.ReaderAt, size int64, rep *report.Report) (*Verified, error) {
 	var total reorder.Stats
 	meta := m.Metadata()
 	if want := meta["elight.schedule_sha256"]; want == "" {
 		return nil, fmt.Errorf("%s has no elight metadata: verify checks models written by 'elight optimize'", m.Path)
-	} else if got := Digest(schedule); got != want {
+	} else if got, err := digestOf(io.NewSectionReader(r, 0, size)); err != nil {
+		return nil, fmt.Errorf("schedule: %w", err)
+	} else if got != want {
 		return nil, fmt.Errorf("the schedule is not the one written with %s (its SHA-256 is %.12s…, the model records %.12s…)", m.Path, got, want)
 	}
-	sched, err := reorder.ReadSchedule(bytes.NewReader(schedule))
+	sf, err := reorder.OpenSchedule(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("schedule: %w", err)
+	}
+	var sched *reorder.Schedule
+	if sf.Header.Chip != nil {
+		if sched, err = reorder.ReadSchedule(io.NewSectionReader(r, 0, size)); err != nil {
+			return nil, fmt.Errorf("schedule: %w", err)
+		}
 	}
 	var config report.Config
 	if err := json.Unmarshal([]byte(meta["elight.config"]), &config); err != nil {
@@ -59,7 +79,13 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, er
 		layers[l.Weight] = l
 	}
 	var out []VerifiedLayer
-	for i, sl := range sched.Layers {
+	for i := range sf.Header.Layers {
+		var sl *reorder.ScheduleLayer
+		if sched != nil {
+			sl = &sched.Layers[i]
+		} else if sl, err = sf.Layer(i); err != nil {
+			return nil, fmt.Errorf("schedule: %w", err)
+		}
 		l, ok := layers[sl.Weight]
 		if !ok {
 			return nil, fmt.Errorf("schedule layer %q: %s has no photonic layer with weight %q", sl.Name, m.Path, sl.Weight)
@@ -73,7 +99,7 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, er
 			return nil, fmt.Errorf("layer %q: %w", sl.Name, err)
 		}
 		if rep != nil {
-			if err := compareLayer(rep, i, sl, st); err != nil {
+			if err := compareLayer(rep, i, *sl, st); err != nil {
 				return nil, fmt.Errorf("report: %w", err)
 			}
 		}
@@ -84,7 +110,7 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, er
 	if err := json.Unmarshal([]byte(meta["elight.writes"]), &writes); err != nil {
 		return nil, fmt.Errorf("%s: metadata elight.writes: %w", m.Path, err)
 	}
-	if recorded := writes.Get(sched.Header.Strategy); total.Writes != recorded {
+	if recorded := writes.Get(sf.Header.Strategy); total.Writes != recorded {
 		return nil, fmt.Errorf("replaying the schedule gives %d writes, %s records %d", total.Writes, m.Path, recorded)
 	}
 	chip, err := verifyChip(m, sched, profile, rep)
@@ -94,12 +120,13 @@ func Verify(m *onnxio.Model, schedule []byte, rep *report.Report) (*Verified, er
 	return &Verified{Layers: out, Total: total, Chip: chip}, nil
 }
 
-// verifyChip replays the schedule's chip plan, when it has one, and
+// verifyChip replays the schedule's chip plan, when it has one (sched is
+// nil for a schedule without one), and
 // checks the steady-state figures against the model's "elight.chip"
 // metadata and, when rep is not nil, the report's chip section.
 func verifyChip(m *onnxio.Model, sched *reorder.Schedule, profile reorder.Profile, rep *report.Report) (*reorder.ChipStats, error) {
 	recorded := m.Metadata()["elight.chip"]
-	if sched.Chip == nil {
+	if sched == nil || sched.Chip == nil {
 		if recorded != "" {
 			return nil, fmt.Errorf("%s records a chip plan, the schedule has none", m.Path)
 		}
@@ -147,16 +174,24 @@ func verifyChip(m *onnxio.Model, sched *reorder.Schedule, profile reorder.Profil
 }
 
 // sameWeights checks that the schedule's levels dequantize to exactly the
-// weights the annotated model holds.
+// weights the annotated model holds, as quantize.Levels.DequantizeTo would
+// write them, a row at a time rather than into a copy of the layer.
 func sameWeights(lv *quantize.Levels, weights []float32) error {
-	deq := lv.Dequantized()
-	if len(deq) != len(weights) {
-		return fmt.Errorf("schedule has %d levels, the model's weight %d elements", len(deq), len(weights))
+	if len(lv.Signed) != len(weights) {
+		return fmt.Errorf("schedule has %d levels, the model's weight %d elements", len(lv.Signed), len(weights))
 	}
-	for i := range deq {
-		if deq[i] != weights[i] {
-			return fmt.Errorf("element [%d, %d]: the schedule's level %d stands for %g, the model holds %g",
-				i/lv.Cols, i%lv.Cols, lv.Signed[i], deq[i], weights[i])
+	q, err := quantize.NewQuantizer(lv.Config)
+	if err != nil {
+		return err
+	}
+	for r := range lv.Rows {
+		alpha := lv.Alpha(r)
+		for col := range lv.Cols {
+			i := r*lv.Cols + col
+			if want := float32(q.Dequantize(int(lv.Signed[i]), alpha)); want != weights[i] {
+				return fmt.Errorf("element [%d, %d]: the schedule's level %d stands for %g, the model holds %g",
+					r, col, lv.Signed[i], want, weights[i])
+			}
 		}
 	}
 	return nil
@@ -181,3 +216,12 @@ func compareLayer(rep *report.Report, i int, sl reorder.ScheduleLayer, st reorde
 }
 
 func nearlyEqual(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(math.Abs(a), math.Abs(b), 1) }
+
+// digestOf is Digest of what r reads.
+func digestOf(r io.Reader) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}

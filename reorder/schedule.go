@@ -191,22 +191,69 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 }
 
 // ReadSchedule decodes a schedule and checks that it is consistent: every
-// section in bounds, every level in range, every order a permutation.
+// section in bounds, every level in range, every order a permutation, and
+// the chip plan, when there is one, valid for the layers.
 func ReadSchedule(r io.Reader) (*Schedule, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) < len(ScheduleMagic)+4 || string(data[:len(ScheduleMagic)]) != ScheduleMagic {
+	sf, err := OpenSchedule(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	s := &Schedule{Header: sf.Header}
+	for i := range sf.Header.Layers {
+		l, err := sf.Layer(i)
+		if err != nil {
+			return nil, err
+		}
+		s.Layers = append(s.Layers, *l)
+	}
+	if c := sf.Header.Chip; c != nil {
+		plan := ChipPlan{Cores: c.Cores, Jobs: c.Jobs}
+		if err := plan.Validate(s.inference()); err != nil {
+			return nil, fmt.Errorf("schedule chip plan: %w", err)
+		}
+		s.Chip = &plan
+		s.Header.Chip = nil
+	}
+	return s, nil
+}
+
+// ScheduleFile is a schedule whose layers are decoded one at a time, for
+// schedules too large to hold whole (a model over 2 GiB has a schedule of
+// gigabytes). Its header is checked when it is opened, each layer when it
+// is decoded; a chip plan is only checked by ReadSchedule, which decodes
+// every layer.
+type ScheduleFile struct {
+	// Header is the file's header; Layers lists every layer's sections.
+	Header   ScheduleHeader
+	r        io.ReaderAt
+	payload  int64 // where the payload starts
+	size     int64 // the payload's length
+	cfg      quantize.Config
+	strategy Strategy
+}
+
+// OpenSchedule reads and checks the header of the schedule of size bytes
+// that r holds.
+func OpenSchedule(r io.ReaderAt, size int64) (*ScheduleFile, error) {
+	prefix := make([]byte, len(ScheduleMagic)+4)
+	if _, err := r.ReadAt(prefix, 0); err != nil || string(prefix[:len(ScheduleMagic)]) != ScheduleMagic {
 		return nil, errors.New("not an elight schedule (bad magic)")
 	}
-	n := binary.LittleEndian.Uint32(data[len(ScheduleMagic):])
-	start := int64(len(ScheduleMagic) + 4)
-	if n > maxHeader || start+int64(n) > int64(len(data)) {
-		return nil, fmt.Errorf("schedule header of %d bytes does not fit the %d-byte file", n, len(data))
+	n := binary.LittleEndian.Uint32(prefix[len(ScheduleMagic):])
+	start := int64(len(prefix))
+	if n > maxHeader || start+int64(n) > size {
+		return nil, fmt.Errorf("schedule header of %d bytes does not fit the %d-byte file", n, size)
+	}
+	header := make([]byte, n)
+	if _, err := r.ReadAt(header, start); err != nil {
+		return nil, fmt.Errorf("schedule header: %w", err)
 	}
 	var h ScheduleHeader
-	dec := json.NewDecoder(bytes.NewReader(data[start : start+int64(n)]))
+	dec := json.NewDecoder(bytes.NewReader(header))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&h); err != nil {
 		return nil, fmt.Errorf("schedule header: %w", err)
@@ -222,24 +269,33 @@ func ReadSchedule(r io.Reader) (*Schedule, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schedule header: %w", err)
 	}
-	payload := data[start+int64(n):]
-	s := &Schedule{Header: h}
-	for _, lj := range h.Layers {
-		l, err := decodeScheduleLayer(lj, payload, cfg, strategy, h.Block)
-		if err != nil {
-			return nil, fmt.Errorf("schedule layer %q: %w", lj.Name, err)
-		}
-		s.Layers = append(s.Layers, *l)
+	return &ScheduleFile{Header: h, r: r, payload: start + int64(n), size: size - start - int64(n), cfg: cfg, strategy: strategy}, nil
+}
+
+// Layer decodes and checks layer i (from 0) of the schedule.
+func (f *ScheduleFile) Layer(i int) (*ScheduleLayer, error) {
+	lj := f.Header.Layers[i]
+	l, err := decodeScheduleLayer(lj, f.section, f.size, f.cfg, f.strategy, f.Header.Block)
+	if err != nil {
+		return nil, fmt.Errorf("schedule layer %q: %w", lj.Name, err)
 	}
-	if h.Chip != nil {
-		plan := ChipPlan{Cores: h.Chip.Cores, Jobs: h.Chip.Jobs}
-		if err := plan.Validate(s.inference()); err != nil {
-			return nil, fmt.Errorf("schedule chip plan: %w", err)
-		}
-		s.Chip = &plan
-		s.Header.Chip = nil
+	return l, nil
+}
+
+// section reads the payload bytes of sec, which must hold exactly want
+// bytes.
+func (f *ScheduleFile) section(sec section, want int64) ([]byte, error) {
+	if sec.Length != want {
+		return nil, fmt.Errorf("section of %d bytes, want %d", sec.Length, want)
 	}
-	return s, nil
+	if sec.Offset < 0 || sec.Offset > f.size || want > f.size-sec.Offset {
+		return nil, fmt.Errorf("section [%d, +%d) is outside the %d-byte payload", sec.Offset, want, f.size)
+	}
+	b := make([]byte, want)
+	if _, err := f.r.ReadAt(b, f.payload+sec.Offset); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // inference returns the schedule's layers as an Inference whose layers
@@ -253,7 +309,10 @@ func (s *Schedule) inference() Inference {
 	return inf
 }
 
-func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Config, strategy Strategy, k int) (*ScheduleLayer, error) {
+// decodeScheduleLayer decodes the layer lj describes from the payload of
+// payload bytes, whose sections read returns.
+func decodeScheduleLayer(lj scheduleLayerJSON, read func(sec section, want int64) ([]byte, error), payload int64,
+	cfg quantize.Config, strategy Strategy, k int) (*ScheduleLayer, error) {
 	g := Grid{Rows: lj.Rows, Cols: lj.Cols, K: k}
 	if err := g.Validate(); err != nil {
 		return nil, err
@@ -279,10 +338,10 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 			return nil, fmt.Errorf("invalid scale %v", a)
 		}
 	}
-	if lj.Rows > len(payload) || lj.Cols > len(payload) {
-		return nil, fmt.Errorf("matrix [%d, %d] does not fit the %d-byte payload", lj.Rows, lj.Cols, len(payload))
+	if int64(lj.Rows) > payload || int64(lj.Cols) > payload {
+		return nil, fmt.Errorf("matrix [%d, %d] does not fit the %d-byte payload", lj.Rows, lj.Cols, payload)
 	}
-	levels, err := slice(payload, lj.Levels, int64(lj.Rows)*int64(lj.Cols)*int64(levelBytes(cfg.Bits)))
+	levels, err := read(lj.Levels, int64(lj.Rows)*int64(lj.Cols)*int64(levelBytes(cfg.Bits)))
 	if err != nil {
 		return nil, fmt.Errorf("levels: %w", err)
 	}
@@ -300,11 +359,11 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 	// the order's length is known before it is allocated: a header that
 	// claims more entries than the payload holds is refused first
 	entries := int64(g.BlockRows()) * int64(strategy.Scope().Units(k)) * int64(g.BlockCols())
-	if entries > int64(len(payload))/2 {
-		return nil, fmt.Errorf("order of %d entries does not fit the %d-byte payload", entries, len(payload))
+	if entries > payload/2 {
+		return nil, fmt.Errorf("order of %d entries does not fit the %d-byte payload", entries, payload)
 	}
 	o := newOrder(g, strategy)
-	perm, err := slice(payload, lj.Order, entries*2)
+	perm, err := read(lj.Order, entries*2)
 	if err != nil {
 		return nil, fmt.Errorf("order: %w", err)
 	}
@@ -315,15 +374,4 @@ func decodeScheduleLayer(lj scheduleLayerJSON, payload []byte, cfg quantize.Conf
 		return nil, err
 	}
 	return &ScheduleLayer{Name: lj.Name, Weight: lj.Weight, Groups: lj.Groups, Levels: lv, Order: o}, nil
-}
-
-// slice returns the payload bytes of sec, which must hold exactly want bytes.
-func slice(payload []byte, sec section, want int64) ([]byte, error) {
-	if sec.Length != want {
-		return nil, fmt.Errorf("section of %d bytes, want %d", sec.Length, want)
-	}
-	if sec.Offset < 0 || sec.Offset > int64(len(payload)) || want > int64(len(payload))-sec.Offset {
-		return nil, fmt.Errorf("section [%d, +%d) is outside the %d-byte payload", sec.Offset, want, len(payload))
-	}
-	return payload[sec.Offset : sec.Offset+want], nil
 }

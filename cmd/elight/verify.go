@@ -56,7 +56,14 @@ func runVerify(args []string, f verifyFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	schedule, err := os.ReadFile(schedPath)
+	// The schedule is replayed a layer at a time from the file: that of a
+	// model over 2 GiB is gigabytes itself.
+	schedule, err := os.Open(schedPath)
+	if err != nil {
+		return err
+	}
+	defer schedule.Close()
+	info, err := schedule.Stat()
 	if err != nil {
 		return err
 	}
@@ -66,7 +73,7 @@ func runVerify(args []string, f verifyFlags, stdout io.Writer) error {
 			return err
 		}
 	}
-	v, err := elight.Verify(m, schedule, rep)
+	v, err := elight.VerifyFrom(m, schedule, info.Size(), rep)
 	if err != nil {
 		return fmt.Errorf("%s, %s: %w", modelPath, schedPath, err)
 	}
