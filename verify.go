@@ -121,9 +121,9 @@ func VerifyFrom(m *onnxio.Model, r io.ReaderAt, size int64, rep *report.Report) 
 }
 
 // verifyChip replays the schedule's chip plan, when it has one (sched is
-// nil for a schedule without one), and
-// checks the steady-state figures against the model's "elight.chip"
-// metadata and, when rep is not nil, the report's chip section.
+// nil for a schedule without one), and checks the steady-state figures
+// against the model's "elight.chip" metadata and, when rep is not nil, the
+// report's chip section.
 func verifyChip(m *onnxio.Model, sched *reorder.Schedule, profile reorder.Profile, rep *report.Report) (*reorder.ChipStats, error) {
 	recorded := m.Metadata()["elight.chip"]
 	if sched == nil || sched.Chip == nil {
@@ -175,7 +175,7 @@ func verifyChip(m *onnxio.Model, sched *reorder.Schedule, profile reorder.Profil
 
 // sameWeights checks that the schedule's levels dequantize to exactly the
 // weights the annotated model holds, as quantize.Levels.DequantizeTo would
-// write them, a row at a time rather than into a copy of the layer.
+// write them, element by element rather than into a copy of the layer.
 func sameWeights(lv *quantize.Levels, weights []float32) error {
 	if len(lv.Signed) != len(weights) {
 		return fmt.Errorf("schedule has %d levels, the model's weight %d elements", len(lv.Signed), len(weights))
