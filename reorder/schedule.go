@@ -282,20 +282,35 @@ func (f *ScheduleFile) Layer(i int) (*ScheduleLayer, error) {
 	return l, nil
 }
 
-// section reads the payload bytes of sec, which must hold exactly want
-// bytes.
-func (f *ScheduleFile) section(sec section, want int64) ([]byte, error) {
+// section returns a reader of the payload bytes of sec, which must hold
+// exactly want bytes.
+func (f *ScheduleFile) section(sec section, want int64) (io.Reader, error) {
 	if sec.Length != want {
 		return nil, fmt.Errorf("section of %d bytes, want %d", sec.Length, want)
 	}
 	if sec.Offset < 0 || sec.Offset > f.size || want > f.size-sec.Offset {
 		return nil, fmt.Errorf("section [%d, +%d) is outside the %d-byte payload", sec.Offset, want, f.size)
 	}
-	b := make([]byte, want)
-	if _, err := f.r.ReadAt(b, f.payload+sec.Offset); err != nil {
-		return nil, err
+	return io.NewSectionReader(f.r, f.payload+sec.Offset, want), nil
+}
+
+// readChunks reads n elements of size bytes from r a chunk at a time,
+// handing each chunk to decode with the index of its first element, so
+// that a section of gigabytes is never held whole beside what it decodes
+// into.
+func readChunks(r io.Reader, n int64, size int, decode func(first int64, chunk []byte) error) error {
+	buf := make([]byte, (64<<10)/size*size)
+	for first := int64(0); first < n; {
+		m := min(int64(len(buf)/size), n-first)
+		if _, err := io.ReadFull(r, buf[:m*int64(size)]); err != nil {
+			return err
+		}
+		if err := decode(first, buf[:m*int64(size)]); err != nil {
+			return err
+		}
+		first += m
 	}
-	return b, nil
+	return nil
 }
 
 // inference returns the schedule's layers as an Inference whose layers
@@ -311,7 +326,7 @@ func (s *Schedule) inference() Inference {
 
 // decodeScheduleLayer decodes the layer lj describes from the payload of
 // payload bytes, whose sections read returns.
-func decodeScheduleLayer(lj scheduleLayerJSON, read func(sec section, want int64) ([]byte, error), payload int64,
+func decodeScheduleLayer(lj scheduleLayerJSON, read func(sec section, want int64) (io.Reader, error), payload int64,
 	cfg quantize.Config, strategy Strategy, k int) (*ScheduleLayer, error) {
 	g := Grid{Rows: lj.Rows, Cols: lj.Cols, K: k}
 	if err := g.Validate(); err != nil {
@@ -341,20 +356,29 @@ func decodeScheduleLayer(lj scheduleLayerJSON, read func(sec section, want int64
 	if int64(lj.Rows) > payload || int64(lj.Cols) > payload {
 		return nil, fmt.Errorf("matrix [%d, %d] does not fit the %d-byte payload", lj.Rows, lj.Cols, payload)
 	}
-	levels, err := read(lj.Levels, int64(lj.Rows)*int64(lj.Cols)*int64(levelBytes(cfg.Bits)))
+	size := levelBytes(cfg.Bits)
+	levels, err := read(lj.Levels, int64(lj.Rows)*int64(lj.Cols)*int64(size))
 	if err != nil {
 		return nil, fmt.Errorf("levels: %w", err)
 	}
 	lv := &quantize.Levels{Config: cfg, Rows: lj.Rows, Cols: lj.Cols, Scale: lj.Scales, Signed: make([]int16, lj.Rows*lj.Cols)}
-	for i := range lv.Signed {
-		if levelBytes(cfg.Bits) == 1 {
-			lv.Signed[i] = int16(int8(levels[i]))
-		} else {
-			lv.Signed[i] = int16(binary.LittleEndian.Uint16(levels[2*i:]))
+	err = readChunks(levels, int64(len(lv.Signed)), size, func(first int64, chunk []byte) error {
+		signed := lv.Signed[first:][:len(chunk)/size]
+		for j := range signed {
+			if size == 1 {
+				signed[j] = int16(int8(chunk[j]))
+			} else {
+				signed[j] = int16(binary.LittleEndian.Uint16(chunk[2*j:]))
+			}
+			if c := int(signed[j]); c < -cfg.MaxLevel() || c > cfg.MaxLevel() {
+				i := int(first) + j
+				return fmt.Errorf("level %d at [%d, %d] is outside [-%d, %d]", c, i/lj.Cols, i%lj.Cols, cfg.MaxLevel(), cfg.MaxLevel())
+			}
 		}
-		if c := int(lv.Signed[i]); c < -cfg.MaxLevel() || c > cfg.MaxLevel() {
-			return nil, fmt.Errorf("level %d at [%d, %d] is outside [-%d, %d]", c, i/lj.Cols, i%lj.Cols, cfg.MaxLevel(), cfg.MaxLevel())
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("levels: %w", err)
 	}
 	// the order's length is known before it is allocated: a header that
 	// claims more entries than the payload holds is refused first
@@ -367,8 +391,14 @@ func decodeScheduleLayer(lj scheduleLayerJSON, read func(sec section, want int64
 	if err != nil {
 		return nil, fmt.Errorf("order: %w", err)
 	}
-	for i := range o.Perm {
-		o.Perm[i] = binary.LittleEndian.Uint16(perm[2*i:])
+	err = readChunks(perm, entries, 2, func(first int64, chunk []byte) error {
+		for j := range len(chunk) / 2 {
+			o.Perm[int(first)+j] = binary.LittleEndian.Uint16(chunk[2*j:])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("order: %w", err)
 	}
 	if err := o.Validate(); err != nil {
 		return nil, err
