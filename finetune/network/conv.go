@@ -274,13 +274,14 @@ func validOutputs(out, in, off int) (lo, hi int) {
 func (l lane) col2im(dx, cols []float32, count int) {
 	cv := l.cv
 	pixels, plane, taps := cv.pixels(), cv.inH*cv.inW, cv.kH*cv.kW
+	shift := cv.shifts()
 	l.parallel(cv.inC, taps*count*pixels, func(lo, hi int) {
 		for row := lo * taps; row < hi*taps; row++ {
 			tap := cv.taps[row%taps][:pixels]
 			for img := 0; img < count; img++ {
 				src := cols[(row*count+img)*pixels:][:pixels]
 				dst := dx[(img*cv.inC+row/taps)*plane:][:plane]
-				if cv.shifts() {
+				if shift {
 					cv.addShiftedRows(dst, src, row%taps)
 					continue
 				}
