@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"runtime"
 	"time"
@@ -178,11 +179,11 @@ func (r *Result) WriteFiles(ctx context.Context, model, schedule, report string,
 	files := []onnxio.FileStream{
 		{Path: schedule, Write: func(w io.Writer) error {
 			defer close(scheduled)
-			h := sha256.New()
-			if _, err := r.Schedule.WriteTo(io.MultiWriter(w, h)); err != nil {
+			d := newDigester()
+			if _, err := r.Schedule.WriteTo(io.MultiWriter(w, d)); err != nil {
 				return err
 			}
-			schedDigest = hex.EncodeToString(h.Sum(nil))
+			schedDigest = d.String()
 			return nil
 		}},
 		{Path: report, Write: func(w io.Writer) error {
@@ -257,9 +258,19 @@ type chipMetadata struct {
 // Digest is the hex SHA-256 of data, as the metadata and report record
 // the files they vouch for.
 func Digest(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	d := newDigester()
+	d.Write(data)
+	return d.String()
 }
+
+// digester computes Digest of what is written to it, for files streamed
+// rather than held whole.
+type digester struct{ hash.Hash }
+
+func newDigester() digester { return digester{sha256.New()} }
+
+// String is the Digest of everything written so far.
+func (d digester) String() string { return hex.EncodeToString(d.Sum(nil)) }
 
 // silent is the Observer of a run that has none.
 type silent struct{}

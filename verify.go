@@ -2,8 +2,6 @@ package elight
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -219,9 +217,9 @@ func nearlyEqual(a, b float64) bool { return math.Abs(a-b) <= 1e-9*max(math.Abs(
 
 // digestOf is Digest of what r reads.
 func digestOf(r io.Reader) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
+	d := newDigester()
+	if _, err := io.Copy(d, r); err != nil {
 		return "", err
 	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return d.String(), nil
 }
