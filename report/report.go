@@ -211,6 +211,13 @@ type Search struct {
 	// MinValidation the least a kept checkpoint needed.
 	ValidationFloat float64 `json:"validation_float"`
 	MinValidation   float64 `json:"min_validation"`
+	// Cautious says the search estimated, before training, that its time
+	// budget held fewer than 10 segments, and so trained at lr 1e-4,
+	// distilling from the float model, where it was free to choose.
+	// SegmentsFit is that estimate, for progress only: it varies with the
+	// machine's speed, and the file stays the same for the same inputs.
+	Cautious    bool    `json:"cautious,omitempty"`
+	SegmentsFit float64 `json:"-"`
 	// Checkpoints lists the pretrained weights (index 0) and every
 	// segment trained, in order.
 	Checkpoints []Checkpoint `json:"checkpoints"`

@@ -60,6 +60,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		if s := f.Search; s != nil {
 			fmt.Fprintf(w, "searched %d segments within %g points of the float model's validation top-1 %.2f%%; kept checkpoint %d (stopped by %s)\n",
 				len(s.Checkpoints)-1, s.MaxDrop, 100*s.ValidationFloat, s.Chosen, s.Stopped)
+			if s.Cautious {
+				fmt.Fprintln(w, "started cautiously (lr 1e-4, distilled): fewer than 10 segments fit the time budget")
+			}
 		}
 		fmt.Fprintf(w, "fine-tuned %d steps (%s, %s): %s writes %d before, %d after; %s fewer than the original order without fine-tuning\n",
 			f.Steps, how, loss, r.Strategy, before, chosen, ratio(f.WritesBefore.None, chosen))

@@ -99,6 +99,10 @@ validation top-1 and writes; lambda doubles while the accuracy stays within
 --max-drop points of the float model's and falls when it does not, closing
 in on the largest lambda the budget admits (its factor shrinks at each
 change of direction and grows again, up to 2, while the direction holds).
+When the budget holds fewer than about 10 segments (estimated from how
+long measuring the float model took), too few to win back what a bold
+first segment costs, the search starts cautiously: --lr 1e-4, distilling
+from the float model's logits; --lr or --distill given keep their values.
 A segment that loses more than half the validation accuracy it started
 from has diverged: it is dropped, and the next trains again from where it
 started, data included, at half the learning rate. When --budget (the whole run) or --segments runs out, the checkpoint with

@@ -127,6 +127,37 @@ func TestOptimizeSearchHonoursBudget(t *testing.T) {
 	}
 }
 
+// TestOptimizeSearchStartsCautiously: a budget that holds fewer than 10
+// segments (here one already spent on measuring) makes the search train
+// at lr 1e-4 and distil, and says so in the report and its replay flags,
+// unless --lr or --distill was given.
+func TestOptimizeSearchStartsCautiously(t *testing.T) {
+	for _, c := range []struct {
+		extra    []string
+		cautious bool
+		lr       float64
+	}{
+		{nil, true, 1e-4},
+		{[]string{"--lr", "1e-3"}, false, 1e-3},
+		{[]string{"--distill=false"}, false, 1e-3},
+	} {
+		dir := t.TempDir()
+		args := append(searchArgs(filepath.Join(dir, "s.onnx"), "--budget", "1s", "--max-drop", "99"), c.extra...)
+		if code, _, stderr := runElight(t, args...); code != 0 {
+			t.Fatalf("%v: exit %d: %s", c.extra, code, stderr)
+		}
+		rep, err := report.Read(filepath.Join(dir, "s.report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := rep.Finetune
+		if f.Search.Cautious != c.cautious || f.Distillation != c.cautious || f.LR != c.lr {
+			t.Errorf("%v: cautious %v, distillation %v, lr %g; want cautious and distilled %v at lr %g",
+				c.extra, f.Search.Cautious, f.Distillation, f.LR, c.cautious, c.lr)
+		}
+	}
+}
+
 // TestOptimizeSearchFlagsConflict: the search's flags and those that fix
 // the training length exclude each other.
 func TestOptimizeSearchFlagsConflict(t *testing.T) {

@@ -93,13 +93,13 @@ func (f *tuneFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.diffLoss, "diff-loss", "", "write-aware loss: l1 (signed levels) or l2 (pos and neg arrays) against --diff-ref, or cell (the writes of the cell order; no reference) (default: cell with the search, l2 with --steps/--epochs)")
 	fs.StringVar(&f.diffRef, "diff-ref", "meanR", "reference block: meanR (mean block of the row), meanG (of the layer) or neighbor (previous block)")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "sgd (with momentum) or adam (decoupled weight decay)")
-	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: 1e-3 with the search, 1e-4 with --steps/--epochs)")
+	fs.Float64Var(&f.lr, "lr", 0, "peak learning rate (default: 1e-3 with the search, 1e-4 when it starts cautiously and with --steps/--epochs)")
 	fs.Float64Var(&f.momentum, "momentum", 0.9, "momentum of sgd")
 	fs.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fs.StringVar(&f.schedule, "lr-schedule", "cosine", "learning-rate schedule: cosine (decay to 0) or constant")
 	fs.IntVar(&f.warmup, "warmup", 0, "raise the learning rate linearly over the first `N` steps, then follow --lr-schedule over the rest (default: 50 with the search, 0 with --steps/--epochs)")
 	fs.Float64Var(&f.temperature, "temperature", 4, "softening temperature of distillation")
-	fs.BoolVar(&f.distill, "distill", false, "learn from the float model's logits even when the data has labels")
+	fs.BoolVar(&f.distill, "distill", false, "learn from the float model's logits even when the data has labels (a search that starts cautiously does, unless --distill=false)")
 	fs.IntVar(&f.calibration, "calibration", 0, "train on a seeded random subset of `N` training images (0: all)")
 	fs.IntVar(&f.evalLimit, "eval-limit", 0, "measure accuracy on the first `N` test images (0: all)")
 	fs.BoolVar(&f.logJSON, "log-json", false, "print progress as JSON objects, one per line, instead of a progress bar and tables")
@@ -219,7 +219,8 @@ func (f *tuneFlags) training(hw elight.Hardware, trainImages int) (*elight.Train
 	t := &elight.Training{Config: c, Seed: f.data.seed, Distill: f.distill, Calibration: f.calibration}
 	switch {
 	case f.searching():
-		t.Search = &elight.Search{MaxDrop: f.maxDrop, Budget: f.budget, Segments: f.segments}
+		t.Search = &elight.Search{MaxDrop: f.maxDrop, Budget: f.budget, Segments: f.segments,
+			Cautious: !f.changed("lr") && !f.changed("distill")}
 	case len(f.lambdaSchedule) > 0:
 		t.Schedule = f.lambdaSchedule
 	}
@@ -369,7 +370,8 @@ func (p *progress) Measured(what string, top1 float64, images int) {
 
 // Chosen reports the search's choice.
 func (p *progress) Chosen(s *report.Search) {
-	p.event("chosen", map[string]any{"checkpoint": s.Chosen, "stopped": s.Stopped, "replay_flags": s.Replay})
+	p.event("chosen", map[string]any{"checkpoint": s.Chosen, "stopped": s.Stopped, "replay_flags": s.Replay,
+		"segments_fit": s.SegmentsFit, "cautious": s.Cautious})
 }
 
 // event reports a measurement outside the training loop.
