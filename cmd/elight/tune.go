@@ -220,7 +220,7 @@ func (f *tuneFlags) training(hw elight.Hardware, trainImages int) (*elight.Train
 	switch {
 	case f.searching():
 		t.Search = &elight.Search{MaxDrop: f.maxDrop, Budget: f.budget, Segments: f.segments,
-			Cautious: !f.changed("lr") && !f.changed("distill")}
+			ChooseStart: !f.changed("lr") && !f.changed("distill")}
 	case len(f.lambdaSchedule) > 0:
 		t.Schedule = f.lambdaSchedule
 	}
