@@ -118,21 +118,8 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 	summary := t.summary(beforeReport)
 	if tr.Search != nil {
 		err = t.search(ctx, m, summary)
-		if errors.Is(err, finetune.ErrInterrupted) {
-			return nil, nil, fmt.Errorf("interrupted during fine-tuning; nothing written")
-		}
-		return summary, nil, err
-	}
-	stream, err := data.NewStream(im.Train, im.Batch, tr.Seed, !tr.Distill)
-	if err != nil {
-		return nil, nil, err
-	}
-	switch {
-	case len(tr.Schedule) > 0:
-		summary.LambdaSchedule, summary.Steps, summary.Lambda = tr.Schedule, tr.Config.Steps*len(tr.Schedule), 0
-		err = finetune.TrainSchedule(ctx, m, stream, tr.Config, tr.Schedule, t.obs.Step)
-	default:
-		err = finetune.Train(ctx, m, stream, tr.Config, t.obs.Step)
+	} else {
+		err = t.train(ctx, m, summary)
 	}
 	if errors.Is(err, finetune.ErrInterrupted) {
 		return nil, nil, fmt.Errorf("interrupted during fine-tuning; nothing written")
@@ -141,6 +128,20 @@ func (t *trainingRun) finetune(ctx context.Context, m *onnxio.Model) (*report.Fi
 		return nil, nil, err
 	}
 	return summary, quantized, nil
+}
+
+// train trains m without a search: a schedule of segments, or one run.
+func (t *trainingRun) train(ctx context.Context, m *onnxio.Model, summary *report.Finetune) error {
+	im, tr := t.Images, t.Training
+	stream, err := data.NewStream(im.Train, im.Batch, tr.Seed, !tr.Distill)
+	if err != nil {
+		return err
+	}
+	if len(tr.Schedule) > 0 {
+		summary.LambdaSchedule, summary.Steps, summary.Lambda = tr.Schedule, tr.Config.Steps*len(tr.Schedule), 0
+		return finetune.TrainSchedule(ctx, m, stream, tr.Config, tr.Schedule, t.obs.Step)
+	}
+	return finetune.Train(ctx, m, stream, tr.Config, t.obs.Step)
 }
 
 // search runs the accuracy-driven search: it keeps in m the weights with

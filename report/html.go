@@ -252,10 +252,12 @@ func (r *Report) finetunePage() *finetunePage {
 		fp.Search = []fact{
 			{"accuracy budget", fmt.Sprintf("%g points below the float model's validation top-1 %s (at least %s)", sr.MaxDrop, top1(sr.ValidationFloat), top1(sr.MinValidation))},
 			{"time budget", sr.Budget},
-			{"start", startText(sr)},
 			{"stopped by", sr.Stopped},
 			{"kept checkpoint", strconv.Itoa(sr.Chosen)},
 			{"flags that train it without a search", sr.Replay},
+		}
+		if sr.Cautious {
+			fp.Search = append(fp.Search, fact{"start", "cautious (lr 1e-4, distilled): fewer than 10 segments fit the time budget"})
 		}
 		for _, c := range sr.Checkpoints {
 			fp.Checkpoints = append(fp.Checkpoints, checkpointRow{
@@ -432,11 +434,3 @@ table.small { font-size: 0.8em; }
 </body>
 </html>
 `))
-
-// startText says how the search began.
-func startText(sr *Search) string {
-	if sr.Cautious {
-		return "cautious (lr 1e-4, distilled): fewer than 10 segments fit the time budget"
-	}
-	return "bold: 10 segments or more fit the time budget"
-}
