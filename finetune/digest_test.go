@@ -116,9 +116,9 @@ func writeLossDigest(t *testing.T, layout onnxio.Layer, cfg quantize.Config, ref
 		binary.Write(h, binary.LittleEndian, math.Float64bits(loss))
 		binary.Write(h, binary.LittleEndian, grad)
 		binary.Write(h, binary.LittleEndian, wl.Writes)
-		wl.weightsChanged()
+		wl.startStep(1)
 		binary.Write(h, binary.LittleEndian, wl.stepDequantize(w))
-		loss, grad = wl.stepEval(w, 1)
+		loss, grad = wl.stepEval(w)
 		binary.Write(h, binary.LittleEndian, math.Float64bits(loss))
 		binary.Write(h, binary.LittleEndian, grad)
 	}

@@ -101,10 +101,20 @@ func (ll *layerLevels) roundInto(r *rounded, w []float32, deq []float32) {
 	})
 }
 
-// roundRow quantizes matrix row row of w into r and deq.
+// roundRow quantizes matrix row row of w into r and, unless nil, deq.
 func (ll *layerLevels) roundRow(r *rounded, w []float32, deq []float32, row int) {
 	alpha := r.scales[ll.scaleOf(row)]
 	base, stride := ll.rowStart(row)
+	if stride == 1 {
+		cols := ll.layer.Cols
+		var rowDeq []float32
+		if deq != nil {
+			rowDeq = deq[base : base+cols]
+		}
+		ll.q.QuantizeRow(r.level[base:base+cols], rowDeq, w[base:base+cols], alpha)
+		return
+	}
+	// a column of the initializer: quantized weight by weight
 	for col := range ll.layer.Cols {
 		i := base + col*stride
 		level := ll.q.Level(float64(w[i]), alpha)

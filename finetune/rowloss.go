@@ -35,34 +35,45 @@ func (s *rowScratch) resize(cols, k int) {
 	s.negative = resized(s.negative, cols)
 }
 
-// rowLevels fills s with row r's levels, rounded as lv has them or
-// continuous, and their derivatives; a row whose scale is 0 has level 0
-// and no gradient.
-func (wl *WriteLoss) rowLevels(s *rowScratch, w []float32, lv *rounded, r int, continuous bool) {
+// rowLevels fills s with row r's levels and their derivatives: the
+// continuous levels of the gradient check, or the rounded ones, which it
+// first stores in lv and, unless deq is nil, the quantizer's forward pass
+// q(w) in deq. A row whose scale is 0 has level 0 and no gradient.
+func (wl *WriteLoss) rowLevels(s *rowScratch, w []float32, lv *rounded, deq []float32, r int, continuous bool) {
+	if !continuous {
+		wl.roundRow(lv, w, deq, r)
+	}
 	alpha := lv.scales[wl.scaleOf(r)]
 	if alpha == 0 {
 		clear(s.c)
 		clear(s.dcdw)
 		clear(s.dcdalpha)
 		clear(s.negative)
+		clear(s.pos)
+		clear(s.neg)
 		return
 	}
 	base, stride := wl.rowStart(r)
-	max := float64(wl.q.Max())
-	for col := range s.c {
+	q, max := wl.q, wl.q.Max()
+	// slices of one length, so that the loop needs no bounds checks
+	n := len(s.c)
+	c, pos, neg, negative, dcdw, dcdalpha := s.c, s.pos[:n], s.neg[:n], s.negative[:n], s.dcdw[:n], s.dcdalpha[:n]
+	for col := range c {
 		i := base + col*stride
 		v := w[i]
 		x := float64(v) / alpha
-		s.negative[col] = v < 0
+		negative[col] = v < 0
 		if continuous {
-			s.c[col] = wl.q.ContinuousLevel(x)
+			c[col] = q.ContinuousLevel(x)
+			pos[col], neg[col] = positive(c[col]), positive(-c[col])
 		} else {
-			s.c[col] = float64(lv.level[i]) / max
+			t := &wl.levelTable[int(lv.level[i])+max]
+			c[col], pos[col], neg[col] = t.c, t.pos, t.neg
 		}
 		// c depends on w / alpha, and alpha = max |w| is a weight too
-		g := wl.q.LevelGrad(x)
-		s.dcdw[col] = g / alpha
-		s.dcdalpha[col] = -g * x / alpha
+		g := q.LevelGrad(x)
+		dcdw[col] = g / alpha
+		dcdalpha[col] = -g * x / alpha
 	}
 }
 
@@ -86,14 +97,10 @@ func (wl *WriteLoss) rowWrites(lv *rounded, r int) int64 {
 
 // rowSides returns what the norm compares of each of the row's levels, per
 // side (see sides): the levels themselves for l1; for l2 the level on the
-// pos and on the neg array, computed once into s for the reference and
-// the distance.
+// pos and on the neg array, which rowLevels computed.
 func (wl *WriteLoss) rowSides(s *rowScratch) (sides [2][]float64) {
 	switch wl.Norm {
 	case L2:
-		for col, c := range s.c {
-			s.pos[col], s.neg[col] = positive(c), positive(-c)
-		}
 		return [2][]float64{s.pos, s.neg}
 	case Cell:
 		return sides

@@ -71,9 +71,6 @@ func (tr *Trainer) Load(s *State) error {
 	if s.opt != nil {
 		tr.opt = s.opt.copyTo(tr.opt)
 	}
-	for _, wl := range tr.losses {
-		wl.weightsChanged()
-	}
 	return nil
 }
 

@@ -209,7 +209,7 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 		tr.losses = append(tr.losses, wl)
 		tr.writeLoss = append(tr.writeLoss, 0)
 		eval := func(w []float32) (float64, []float32, error) {
-			loss, grad := wl.stepEval(w, float32(tr.lambda))
+			loss, grad := wl.stepEval(w)
 			tr.writeLoss[at] = loss
 			return tr.lambda * loss, grad, nil
 		}
@@ -275,7 +275,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 		parallel.Split(len(g), 1, minBlockWeights, func(_, lo, hi int) { clear(g[lo:hi]) })
 	}
 	for _, wl := range tr.losses {
-		wl.weightsChanged() // in the last update
+		wl.startStep(float32(tr.lambda))
 	}
 	tr.vm.Reset()
 	if err := tr.vm.RunAll(); err != nil {

@@ -63,6 +63,10 @@ type WriteLoss struct {
 	Writes int64
 	layerLevels
 
+	// levelTable holds, per rounded signed level l+(L-1), what the loss
+	// compares of it: computed once, not per weight.
+	levelTable []levelValues
+
 	// step is what the training step computes from the weights.
 	step stepState
 
@@ -70,6 +74,10 @@ type WriteLoss struct {
 	// a VGG8 step would otherwise allocate some 200 MB.
 	scratch lossScratch
 }
+
+// levelValues is what the loss compares of a rounded signed level l: the
+// normalized level c = l/(L-1) and its share on the pos and neg arrays.
+type levelValues struct{ c, pos, neg float64 }
 
 // lossScratch is what an evaluation needs beyond its input and output.
 // Eval's levels aside, nothing in it is the size of the layer: each matrix
@@ -87,19 +95,22 @@ type lossScratch struct {
 }
 
 // stepState holds what a training step computes from a layer's weights,
-// for the ops of the step that need it: the levels, computed once by the
-// quantizer or the loss, whichever comes first, the quantized weights and
-// the loss's gradient. Its buffers are the next step's; the tensors the
-// graph wraps around them live for one step.
+// for the ops of the step that need it: the levels, the quantized weights,
+// the loss and its gradient, computed in one pass by the quantizer or the
+// loss, whichever comes first. Its buffers are the next step's; the
+// tensors the graph wraps around them live for one step.
 type stepState struct {
-	fresh  bool // computed from the current weights; the trainer clears it when they change
+	fresh  bool    // computed from the current weights; startStep clears it
+	scale  float32 // lambda, which weighs the loss in the graph
 	levels rounded
 	deq    []float32
+	loss   float64
 	grad   []float32
 }
 
-// weightsChanged tells wl that the weights of the training step moved.
-func (wl *WriteLoss) weightsChanged() { wl.step.fresh = false }
+// startStep tells wl that a training step begins: the weights moved, and
+// the step weighs the loss by scale.
+func (wl *WriteLoss) startStep(scale float32) { wl.step.fresh, wl.step.scale = false, scale }
 
 // zeroed returns s resized to n zero elements, reallocated only when too
 // small.
@@ -121,43 +132,46 @@ func NewWriteLoss(l onnxio.Layer, cfg quantize.Config, block int, ref Reference,
 	if block < 1 {
 		return nil, fmt.Errorf("block size %d must be at least 1", block)
 	}
-	return &WriteLoss{Ref: ref, Norm: norm, Block: block, layerLevels: layerLevels{layer: l, q: q, perRow: cfg.PerRow}}, nil
+	wl := &WriteLoss{Ref: ref, Norm: norm, Block: block, layerLevels: layerLevels{layer: l, q: q, perRow: cfg.PerRow}}
+	max := q.Max()
+	for l := -max; l <= max; l++ {
+		c := float64(l) / float64(max)
+		wl.levelTable = append(wl.levelTable, levelValues{c, positive(c), positive(-c)})
+	}
+	return wl, nil
 }
 
 // Eval returns the loss of the weights w (initializer layout) and its
 // gradient with respect to w.
 func (wl *WriteLoss) Eval(w []float32) (float64, []float32) {
 	grad := make([]float32, len(w))
-	wl.roundInto(&wl.scratch.levels, w, nil)
-	return wl.evaluate(w, &wl.scratch.levels, grad, 1, gradCheck{}), grad
+	return wl.evaluate(w, &wl.scratch.levels, nil, grad, 1, gradCheck{}), grad
 }
 
-// stepLevels returns the levels of w, the weights of the current training
-// step, quantizing them, q(w) included, on the first call of the step.
-func (wl *WriteLoss) stepLevels(w []float32) *rounded {
+// stepCompute quantizes w, the weights of the current training step, and
+// evaluates the loss on the first call of the step.
+func (wl *WriteLoss) stepCompute(w []float32) {
 	st := &wl.step
 	if !st.fresh {
-		st.deq = resized(st.deq, len(w))
-		wl.roundInto(&st.levels, w, st.deq)
+		st.deq, st.grad = resized(st.deq, len(w)), resized(st.grad, len(w))
+		st.loss = wl.evaluate(w, &st.levels, st.deq, st.grad, st.scale, gradCheck{})
 		st.fresh = true
 	}
-	return &st.levels
 }
 
 // stepDequantize is the quantizer of the training graph's forward pass.
-// Its result is valid until the weights change.
+// Its result is valid until the next startStep.
 func (wl *WriteLoss) stepDequantize(w []float32) []float32 {
-	wl.stepLevels(w)
+	wl.stepCompute(w)
 	return wl.step.deq
 }
 
-// stepEval is the loss of the training graph and its gradient times
-// scale (lambda, which weighs the loss in the graph). The gradient is
-// valid until the next stepEval.
-func (wl *WriteLoss) stepEval(w []float32, scale float32) (float64, []float32) {
-	lv := wl.stepLevels(w)
-	wl.step.grad = resized(wl.step.grad, len(w))
-	return wl.evaluate(w, lv, wl.step.grad, scale, gradCheck{}), wl.step.grad
+// stepEval is the loss of the training graph and its gradient times the
+// step's scale (see startStep). The gradient is valid until the next
+// startStep.
+func (wl *WriteLoss) stepEval(w []float32) (float64, []float32) {
+	wl.stepCompute(w)
+	return wl.step.loss, wl.step.grad
 }
 
 // gradCheck is how the gradient check departs from training: the
@@ -170,25 +184,34 @@ type gradCheck struct {
 	fixed      [2][]float64
 }
 
-// evaluate returns the loss of w, whose levels are lv, stores scale times
-// its gradient in grad (initializer layout) and, for rounded levels, the
-// cell order's writes in wl.Writes. Rows are independent but for the sums
-// over them (the loss, alpha's gradient), which are added in row order, so
-// the result does not depend on how the rows are split over the CPUs.
-func (wl *WriteLoss) evaluate(w []float32, lv *rounded, grad []float32, scale float32, check gradCheck) float64 {
+// evaluate quantizes w into lv (and deq, the quantizer's forward pass,
+// unless nil), returns the loss of w, stores scale times its gradient in
+// grad (initializer layout) and, for rounded levels, the cell order's
+// writes in wl.Writes. Each matrix row is quantized in the pass that
+// evaluates its loss, while it is in cache; only meanG, whose reference
+// needs every level of the layer first, quantizes the layer before too.
+// Rows are independent but for the sums over them (the loss, alpha's
+// gradient), which are added in row order, so the result does not depend
+// on how the rows are split over the CPUs.
+func (wl *WriteLoss) evaluate(w []float32, lv *rounded, deq, grad []float32, scale float32, check gradCheck) float64 {
 	rows, cols := wl.layer.Rows, wl.layer.Cols
 	sc := &wl.scratch
+	wl.findScales(lv, w)
+	lv.level = resized(lv.level, len(w))
 	sc.rowLoss, sc.rowAlpha = zeroed(sc.rowLoss, rows), zeroed(sc.rowAlpha, rows)
 	sc.rowWrites = zeroed(sc.rowWrites, rows)
 	sc.ownerGrad = zeroed(sc.ownerGrad, len(lv.scales))
 	if wl.Ref == MeanAll && check.fixed[0] == nil && wl.Norm != Cell {
+		if !check.continuous {
+			wl.roundInto(lv, w, nil)
+		}
 		wl.sumMeanAll(w, lv, check.continuous)
 	}
 	wl.ensureRowScratch(parallel.Blocks(rows, cols, minBlockWeights))
 	parallel.Split(rows, cols, minBlockWeights, func(part, lo, hi int) {
 		s := &sc.rows[part]
 		for r := lo; r < hi; r++ {
-			wl.rowLevels(s, w, lv, r, check.continuous)
+			wl.rowLevels(s, w, lv, deq, r, check.continuous)
 			if !check.continuous {
 				sc.rowWrites[r] = wl.rowWrites(lv, r)
 			}

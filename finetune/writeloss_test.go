@@ -59,9 +59,9 @@ func checkWriteLossGradient(t *testing.T, layout onnxio.Layer, ref Reference, no
 	}
 	fixed := heldReferences(wl, w)
 	grad := make([]float32, len(w))
-	wl.evaluate(w, wl.round(w), grad, 1, gradCheck{continuous: true, fixed: fixed})
+	wl.evaluate(w, &rounded{}, nil, grad, 1, gradCheck{continuous: true, fixed: fixed})
 	loss := func(w []float32) float64 {
-		return wl.evaluate(w, wl.round(w), make([]float32, len(w)), 1, gradCheck{continuous: true, fixed: fixed})
+		return wl.evaluate(w, &rounded{}, nil, make([]float32, len(w)), 1, gradCheck{continuous: true, fixed: fixed})
 	}
 	nonzero := 0 // weights whose loss moves: a check of zeros against zeros proves nothing
 	for i := range w {
@@ -98,7 +98,7 @@ func heldReferences(wl *WriteLoss, w []float32) [2][]float64 {
 		fixed[side] = make([]float64, rows*cols)
 	}
 	for r := range rows {
-		wl.rowLevels(s, w, lv, r, true)
+		wl.rowLevels(s, w, lv, nil, r, true)
 		refs := wl.rowReference(s, r, wl.rowSides(s), [2][]float64{})
 		for side := range wl.sides() {
 			copy(fixed[side][r*cols:], refs[side])

@@ -47,11 +47,7 @@ func Quantize(m []float32, rows, cols int, c Config) (*Levels, error) {
 		for r := r0; r < r1; r++ {
 			alpha := lv.Alpha(r)
 			row := m[r*cols : (r+1)*cols]
-			out := lv.Signed[r*cols : (r+1)*cols]
-			for i, w := range row {
-				c, _ := q.Value(float64(w), alpha)
-				out[i] = int16(c)
-			}
+			q.QuantizeRow(lv.Signed[r*cols:(r+1)*cols], nil, row, alpha)
 		}
 	})
 	return lv, nil

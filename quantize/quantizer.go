@@ -1,6 +1,7 @@
 package quantize
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -50,20 +51,30 @@ func (q *Quantizer) Config() Config { return q.config }
 // Magnitude returns the magnitude level v in 0..L-1 of x = |w|/alpha >= 0.
 // Values of x above 1 saturate at L-1.
 func (q *Quantizer) Magnitude(x float64) int {
-	// The conversion stops the compiler from fusing x*s + ref into an FMA
-	// (allowed by the spec on some architectures), which would round
-	// differently from the reference.
-	y := float64(x*q.s) + q.ref
+	return magnitude(q.transmission(x), q.trans[0], q.ref, float64(len(q.least)-1), q.least, q.up, q.max)
+}
+
+// transmission returns y = x*s + ref, the transmission x = |w|/alpha
+// maps to. The conversion stops the compiler from fusing it into an FMA
+// (allowed by the spec on some architectures), which would round
+// differently from the reference.
+func (q *Quantizer) transmission(x float64) float64 { return float64(x*q.s) + q.ref }
+
+// magnitude is Magnitude from the transmission y, with the quantizer's
+// constants passed in, so that loops over many weights hold them in
+// registers: bright = 1 and dark = ref are the ends of the range, grid the
+// resolution of least.
+func magnitude(y, bright, dark, grid float64, least []uint8, up []float64, max int) int {
 	switch {
-	case !(y < q.trans[0]):
-		return q.max // y >= 1, or NaN
-	case !(y > q.trans[q.max]):
+	case !(y < bright):
+		return max // y >= 1, or NaN
+	case !(y > dark):
 		return 0
 	}
 	// start from a lower bound for the grid cell of y and count the
 	// thresholds up to y; the grid is fine enough that there are rarely any
-	v := int(q.least[int(y*float64(len(q.least)-1))])
-	for q.up[v] <= y {
+	v := int(least[int(y*grid)])
+	for up[v] <= y {
 		v++
 	}
 	return v
@@ -160,11 +171,61 @@ func (q *Quantizer) Level(w, alpha float64) int {
 // sign(c) * alpha * (beta^(L-1-|c|) - ref) / (1 - ref). It panics if |c|
 // exceeds L-1.
 func (q *Quantizer) Dequantize(c int, alpha float64) float64 {
-	// -(deq[|c|] * alpha) for negative c, computed on the bits without a
-	// branch on the sign, a coin toss per weight (see Level)
+	return dequantize(q.deq, c, alpha)
+}
+
+// dequantize is Dequantize with the table of magnitudes passed in.
+func dequantize(table []float64, c int, alpha float64) float64 {
+	// -(table[|c|] * alpha) for negative c, computed on the bits without
+	// a branch on the sign, a coin toss per weight (see Level)
 	sign := c >> (bits.UintSize - 1) // -1 for negative c, else 0
-	d := q.deq[(c^sign)-sign] * alpha
+	d := table[(c^sign)-sign] * alpha
 	return math.Float64frombits(math.Float64bits(d) ^ uint64(sign)&(1<<63))
+}
+
+// QuantizeRow is Value for every weight of w at one scale alpha: it
+// stores the signed levels in levels and, unless deq is nil, the weights
+// they stand for in deq, bit for bit as Value computes them one at a time,
+// in a loop that holds the quantizer's constants in registers (twice as
+// fast). levels and deq must be as long as w.
+func (q *Quantizer) QuantizeRow(levels []int16, deq []float32, w []float32, alpha float64) {
+	if len(levels) != len(w) || deq != nil && len(deq) != len(w) {
+		panic(fmt.Sprintf("quantize: QuantizeRow of %d weights into %d levels and %d weights", len(w), len(levels), len(deq)))
+	}
+	if !(alpha > 0) {
+		clear(levels)
+		for i := range deq {
+			deq[i] = 0
+			if w[i] != w[i] {
+				deq[i] = w[i]
+			}
+		}
+		return
+	}
+	s, ref, bright, grid := q.s, q.ref, q.trans[0], float64(len(q.least)-1)
+	least, up, max := q.least, q.up, q.max
+	levels = levels[:len(w)]
+	for i, v := range w {
+		y := float64(math.Abs(float64(v))/alpha*s) + ref // transmission
+		m := magnitude(y, bright, ref, grid, least, up, max)
+		// the sign on the bits, without a branch (see Level); -0 and
+		// NaN have magnitude 0
+		sign := int(int32(math.Float32bits(v)) >> 31)
+		if v != v {
+			m = 0
+		}
+		levels[i] = int16((m ^ sign) - sign)
+	}
+	if deq == nil {
+		return
+	}
+	table := q.deq
+	for i, c := range levels {
+		deq[i] = float32(dequantize(table, int(c), alpha))
+		if w[i] != w[i] {
+			deq[i] = w[i] // a diverging fine-tuning shows
+		}
+	}
 }
 
 // LevelGrad is the derivative of the continuous signed level, divided by

@@ -318,3 +318,39 @@ func nearestByScan(q *Quantizer, x float64) int {
 	}
 	return q.max - lo
 }
+
+// TestQuantizeRowIsValue: QuantizeRow gives Value's level and weight bit
+// for bit, for every bit width, at scales of zero, NaN, infinity and
+// between, on weights of either sign, zeros, NaN and infinities included,
+// with and without the dequantized weights.
+func TestQuantizeRowIsValue(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	w := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1, -1, 2.5e-3}
+	for range 5000 {
+		w = append(w, float32(rng.NormFloat64()))
+	}
+	for bits := 1; bits <= MaxBits; bits++ {
+		q, err := NewQuantizer(Config{Bits: bits, PCMLoss: 0.128})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, alpha := range []float64{0, math.NaN(), math.Inf(1), 1, 3.3, 0.01} {
+			levels, deq := make([]int16, len(w)), make([]float32, len(w))
+			for i := range deq {
+				deq[i] = 42 // what a reused buffer holds
+			}
+			q.QuantizeRow(levels, deq, w, alpha)
+			alone := make([]int16, len(w))
+			q.QuantizeRow(alone, nil, w, alpha)
+			for i, v := range w {
+				level, value := q.Value(float64(v), alpha)
+				if int(levels[i]) != level || int(alone[i]) != level {
+					t.Fatalf("bits %d, alpha %v: level of %v is %d (%d without deq), Value says %d", bits, alpha, v, levels[i], alone[i], level)
+				}
+				if want := float32(value); math.Float32bits(deq[i]) != math.Float32bits(want) && !(math.IsNaN(float64(v)) && math.Float32bits(deq[i]) == math.Float32bits(v)) {
+					t.Fatalf("bits %d, alpha %v: weight of %v is %v, Value says %v", bits, alpha, v, deq[i], want)
+				}
+			}
+		}
+	}
+}
