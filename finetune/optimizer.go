@@ -113,7 +113,10 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 		m, v, g := o.m[i], o.v[i], grads[i]
 		// each weight's update is its own: any split gives the same bits
 		parallel.Split(len(p), 1, minBlockWeights, func(_, lo, hi int) {
-			for j := lo; j < hi; j++ {
+			// slices of one length, so that the loop needs no bounds checks
+			p, m, v, g := p[lo:hi], m[lo:hi], v[lo:hi], g[lo:hi]
+			m, v, g = m[:len(p)], v[:len(p)], g[:len(p)]
+			for j := range p {
 				m[j] = b1*m[j] + (1-b1)*g[j]
 				v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
 				p[j] = p[j]*decay - stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+eps)
