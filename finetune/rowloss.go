@@ -11,6 +11,7 @@ import (
 // dL/dc. A row of VGG8's largest layer takes a few hundred KB, so the
 // passes over it run in cache where whole-layer arrays would not.
 type rowScratch struct {
+	w        []float32 // the row's weights, where the initializer holds them apart
 	c        []float64 // normalized signed levels, rounded or continuous
 	dcdw     []float64 // d c / d w at fixed alpha
 	dcdalpha []float64 // d c / d alpha at fixed w
@@ -33,6 +34,7 @@ func (s *rowScratch) resize(cols, k int) {
 		*b = resized(*b, k)
 	}
 	s.negative = resized(s.negative, cols)
+	s.w = resized(s.w, cols)
 }
 
 // rowLevels fills s with row r's levels and their derivatives: the
@@ -54,27 +56,36 @@ func (wl *WriteLoss) rowLevels(s *rowScratch, w []float32, lv *rounded, deq []fl
 		return
 	}
 	base, stride := wl.rowStart(r)
+	row := wl.rowWeights(s, w, r)
+	// c depends on w / alpha, and alpha = max |w| is a weight too
+	wl.q.Gradients(s.dcdw, s.dcdalpha, row, alpha)
 	q, max := wl.q, wl.q.Max()
 	// slices of one length, so that the loop needs no bounds checks
-	n := len(s.c)
-	c, pos, neg, negative, dcdw, dcdalpha := s.c, s.pos[:n], s.neg[:n], s.negative[:n], s.dcdw[:n], s.dcdalpha[:n]
-	for col := range c {
-		i := base + col*stride
-		v := w[i]
-		x := float64(v) / alpha
+	c, pos, neg, negative := s.c[:len(row)], s.pos[:len(row)], s.neg[:len(row)], s.negative[:len(row)]
+	for col, v := range row {
 		negative[col] = v < 0
 		if continuous {
-			c[col] = q.ContinuousLevel(x)
+			c[col] = q.ContinuousLevel(float64(v) / alpha)
 			pos[col], neg[col] = positive(c[col]), positive(-c[col])
 		} else {
-			t := &wl.levelTable[int(lv.level[i])+max]
+			t := &wl.levelTable[int(lv.level[base+col*stride])+max]
 			c[col], pos[col], neg[col] = t.c, t.pos, t.neg
 		}
-		// c depends on w / alpha, and alpha = max |w| is a weight too
-		g := q.LevelGrad(x)
-		dcdw[col] = g / alpha
-		dcdalpha[col] = -g * x / alpha
 	}
+}
+
+// rowWeights returns matrix row r of w: a slice of w, or, where the
+// initializer holds the matrix transposed, a copy in s.
+func (wl *WriteLoss) rowWeights(s *rowScratch, w []float32, r int) []float32 {
+	base, stride := wl.rowStart(r)
+	cols := wl.layer.Cols
+	if stride == 1 {
+		return w[base : base+cols]
+	}
+	for col := range cols {
+		s.w[col] = w[base+col*stride]
+	}
+	return s.w[:cols]
 }
 
 // rowWrites returns the writes the cell order needs for row r's rounded

@@ -236,7 +236,9 @@ func (q *Quantizer) QuantizeRow(levels []int16, deq []float32, w []float32, alph
 // It is the same for either sign of x. Fine-tuning uses it in the backward
 // pass in place of the rounded level's zero derivative.
 func (q *Quantizer) LevelGrad(x float64) float64 {
-	return q.s / ((math.Abs(x)*q.s + q.ref) * -q.lnBeta * float64(q.max))
+	// the conversion keeps the compiler from fusing a multiply-add, as in
+	// transmission
+	return q.s / ((float64(math.Abs(x)*q.s) + q.ref) * -q.lnBeta * float64(q.max))
 }
 
 // QuantizeValue is Quantizer.Value for a one-off weight; loops over many
