@@ -229,15 +229,7 @@ func (wl *WriteLoss) rowCellWrites(s *rowScratch) float64 {
 	clear(sumNeg)
 	for b0 := 0; b0 < cols; b0 += k {
 		row := s.c[b0:min(b0+k, cols)]
-		sp, sn := sumPos[:len(row)], sumNeg[:len(row)]
-		for j, v := range row {
-			// Each level adds to its side's sum; adding +0 to the other
-			// side's (never -0) leaves it as it is, and spares a branch
-			// on the sign, which the processor mispredicts half the time.
-			up := v > 0
-			sp[j] += choose(up, pow8(v), 0)
-			sn[j] += choose(up, 0, pow8(-v))
-		}
+		addPowers(sumPos[:len(row)], sumNeg[:len(row)], row)
 	}
 	var total float64
 	for j := range min(k, cols) {
@@ -258,18 +250,64 @@ func (wl *WriteLoss) rowCellWrites(s *rowScratch) float64 {
 	}
 	for b0 := 0; b0 < cols; b0 += k {
 		row := s.c[b0:min(b0+k, cols)]
-		gradC, gp, gn, p, n := s.gradC[b0:b0+len(row)], s.gp[:len(row)], s.gn[:len(row)], sumPos[:len(row)], sumNeg[:len(row)]
-		for j, v := range row {
-			// d p / d v = (v/p)^7 on the positive side, likewise on the
-			// negative; the side is chosen without a branch, and a level
-			// of 0 has no gradient
-			up := v > 0
-			f, m, u := choose(up, gp[j], -gn[j]), choose(up, p[j], n[j]), choose(up, v, -v)
-			g := f * pow8(u/m) * m / u
-			gradC[j] = choose(up || v < 0, g, 0) / cells
-		}
+		n := len(row)
+		cellGradients(s.gradC[b0:b0+n], row, &cellFactors{s.gp[:n], s.gn[:n], sumPos[:n], sumNeg[:n]}, cells)
 	}
 	return total
+}
+
+// addPowers adds each level's 8th power to its side's sum, per block
+// column: to sp[j] for a positive level c[j], to sn[j] otherwise. sp, sn
+// and c are of one length.
+func addPowers(sp, sn, c []float64) {
+	done := addPowersVector(sp, sn, c)
+	addPowersScalar(sp[done:], sn[done:], c[done:])
+}
+
+// addPowersScalar is addPowers one level at a time: the definition the
+// vector code must match bit for bit.
+func addPowersScalar(sp, sn, c []float64) {
+	sp, sn = sp[:len(c)], sn[:len(c)]
+	for j, v := range c {
+		// Each level adds to its side's sum; adding +0 to the other
+		// side's (never -0) leaves it as it is, and spares a branch on
+		// the sign, which the processor mispredicts half the time.
+		up := v > 0
+		sp[j] += choose(up, pow8(v), 0)
+		sn[j] += choose(up, 0, pow8(-v))
+	}
+}
+
+// cellFactors are the cell loss's per block column values for one row:
+// the factor of each side's gradient (2 for the side crossed twice) and
+// each side's soft maximum. The vector code reads them in this order.
+type cellFactors struct {
+	gp, gn []float64
+	p, n   []float64
+}
+
+// cellGradients stores dL/dc of each level of a block in gradC, for a
+// loss that is the block's share of the cells' soft maxima f over cells
+// cells: d p / d v = (v/p)^7 on the positive side, likewise on the
+// negative. gradC, c and every slice of f are of one length.
+func cellGradients(gradC, c []float64, f *cellFactors, cells float64) {
+	done := cellGradientsVector(gradC, c, f, cells)
+	cellGradientsScalar(gradC[done:], c[done:], &cellFactors{f.gp[done:], f.gn[done:], f.p[done:], f.n[done:]}, cells)
+}
+
+// cellGradientsScalar is cellGradients one level at a time: the
+// definition the vector code must match bit for bit.
+func cellGradientsScalar(gradC, c []float64, f *cellFactors, cells float64) {
+	gradC = gradC[:len(c)]
+	gp, gn, p, n := f.gp[:len(c)], f.gn[:len(c)], f.p[:len(c)], f.n[:len(c)]
+	for j, v := range c {
+		// the side is chosen without a branch, and a level of 0 has no
+		// gradient
+		up := v > 0
+		factor, m, u := choose(up, gp[j], -gn[j]), choose(up, p[j], n[j]), choose(up, v, -v)
+		g := factor * pow8(u/m) * m / u
+		gradC[j] = choose(up || v < 0, g, 0) / cells
+	}
 }
 
 // rowChain turns the row's dL/dc into scale times the gradient with
