@@ -1,7 +1,6 @@
 package quantize
 
 import (
-	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -181,51 +180,6 @@ func dequantize(table []float64, c int, alpha float64) float64 {
 	sign := c >> (bits.UintSize - 1) // -1 for negative c, else 0
 	d := table[(c^sign)-sign] * alpha
 	return math.Float64frombits(math.Float64bits(d) ^ uint64(sign)&(1<<63))
-}
-
-// QuantizeRow is Value for every weight of w at one scale alpha: it
-// stores the signed levels in levels and, unless deq is nil, the weights
-// they stand for in deq, bit for bit as Value computes them one at a time,
-// in a loop that holds the quantizer's constants in registers (twice as
-// fast). levels and deq must be as long as w.
-func (q *Quantizer) QuantizeRow(levels []int16, deq []float32, w []float32, alpha float64) {
-	if len(levels) != len(w) || deq != nil && len(deq) != len(w) {
-		panic(fmt.Sprintf("quantize: QuantizeRow of %d weights into %d levels and %d weights", len(w), len(levels), len(deq)))
-	}
-	if !(alpha > 0) {
-		clear(levels)
-		for i := range deq {
-			deq[i] = 0
-			if w[i] != w[i] {
-				deq[i] = w[i]
-			}
-		}
-		return
-	}
-	s, ref, bright, grid := q.s, q.ref, q.trans[0], float64(len(q.least)-1)
-	least, up, max := q.least, q.up, q.max
-	levels = levels[:len(w)]
-	for i, v := range w {
-		y := float64(math.Abs(float64(v))/alpha*s) + ref // transmission
-		m := magnitude(y, bright, ref, grid, least, up, max)
-		// the sign on the bits, without a branch (see Level); -0 and
-		// NaN have magnitude 0
-		sign := int(int32(math.Float32bits(v)) >> 31)
-		if v != v {
-			m = 0
-		}
-		levels[i] = int16((m ^ sign) - sign)
-	}
-	if deq == nil {
-		return
-	}
-	table := q.deq
-	for i, c := range levels {
-		deq[i] = float32(dequantize(table, int(c), alpha))
-		if w[i] != w[i] {
-			deq[i] = w[i] // a diverging fine-tuning shows
-		}
-	}
 }
 
 // LevelGrad is the derivative of the continuous signed level, divided by

@@ -354,3 +354,41 @@ func TestQuantizeRowIsValue(t *testing.T) {
 		}
 	}
 }
+
+// TestQuantizeRowAtThresholds: at and a few float32s either side of every
+// level's threshold, of either sign, QuantizeRow gives Value's level, for
+// every bit width it counts thresholds for and scales from tiny to huge.
+func TestQuantizeRowAtThresholds(t *testing.T) {
+	for bits := 1; bits <= MaxBits; bits++ {
+		q, err := NewQuantizer(Config{Bits: bits, PCMLoss: 0.128})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if q.max > maxCountedLevels {
+			continue
+		}
+		for _, alpha := range []float64{1, 3.3, 1e-30, 1e30, math.Inf(1)} {
+			thresholds := make([]float32, q.max)
+			q.magnitudeThresholds(thresholds, alpha)
+			var w []float32
+			for _, th := range thresholds {
+				b := math.Float32bits(th)
+				for d := -3; d <= 3; d++ {
+					if v := math.Float32frombits(uint32(int64(b) + int64(d))); !math.IsNaN(float64(v)) && v >= 0 {
+						w = append(w, v, -v)
+					}
+				}
+			}
+			for len(w) < minCountedRow+7 {
+				w = append(w, w...)
+			}
+			levels := make([]int16, len(w))
+			q.QuantizeRow(levels, nil, w, alpha)
+			for i, v := range w {
+				if want := q.Level(float64(v), alpha); int(levels[i]) != want {
+					t.Fatalf("bits %d, alpha %v: level of %v (bits %#x) is %d, Value says %d", bits, alpha, v, math.Float32bits(v), levels[i], want)
+				}
+			}
+		}
+	}
+}
