@@ -14,7 +14,7 @@ import (
 // level has a threshold, the smallest float32 magnitude that reaches it,
 // and a weight's magnitude level is the number of thresholds at or below
 // its magnitude. On amd64 with AVX2 rows long enough to repay finding the
-// thresholds are counted eight weights at a time; elsewhere each weight
+// thresholds are counted sixteen weights at a time; elsewhere each weight
 // takes Value's path, with the quantizer's constants in registers.
 func (q *Quantizer) QuantizeRow(levels []int16, deq []float32, w []float32, alpha float64) {
 	if len(levels) != len(w) || deq != nil && len(deq) != len(w) {
