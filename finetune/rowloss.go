@@ -11,7 +11,7 @@ import (
 // dL/dc. A row of VGG8's largest layer takes a few hundred KB, so the
 // passes over it run in cache where whole-layer arrays would not.
 type rowScratch struct {
-	w        []float32 // the row's weights, where the initializer holds them apart
+	w, grad  []float32 // the row's weights and gradient, where the initializer holds them apart
 	c        []float64 // normalized signed levels, rounded or continuous
 	dcdw     []float64 // d c / d w at fixed alpha
 	dcdalpha []float64 // d c / d alpha at fixed w
@@ -34,7 +34,7 @@ func (s *rowScratch) resize(cols, k int) {
 		*b = resized(*b, k)
 	}
 	s.negative = resized(s.negative, cols)
-	s.w = resized(s.w, cols)
+	s.w, s.grad = resized(s.w, cols), resized(s.grad, cols)
 }
 
 // rowLevels fills s with row r's levels and their derivatives: the
@@ -316,13 +316,24 @@ func cellGradientsScalar(gradC, c []float64, f *cellFactors, cells float64) {
 // of its weight (which chainAlpha completes with alpha's share).
 func (wl *WriteLoss) rowChain(s *rowScratch, r int, grad []float32, scale float32, ownerCol int) (alphaShare, ownerGrad float64) {
 	base, stride := wl.rowStart(r)
-	for col, gc := range s.gradC {
-		g := gc * s.dcdw[col]
-		alphaShare += gc * s.dcdalpha[col]
-		grad[base+col*stride] = float32(g) * scale
-		if col == ownerCol {
-			ownerGrad = g
+	// slices of one length, so that the loop needs no bounds checks; a
+	// transposed row goes through s.grad
+	gradC := s.gradC
+	dcdw, dcdalpha, out := s.dcdw[:len(gradC)], s.dcdalpha[:len(gradC)], s.grad[:len(gradC)]
+	if stride == 1 {
+		out = grad[base : base+len(gradC)]
+	}
+	for col, gc := range gradC {
+		alphaShare += gc * dcdalpha[col]
+		out[col] = float32(gc*dcdw[col]) * scale
+	}
+	if stride != 1 {
+		for col, g := range out {
+			grad[base+col*stride] = g
 		}
+	}
+	if ownerCol >= 0 {
+		ownerGrad = gradC[ownerCol] * dcdw[ownerCol]
 	}
 	return alphaShare, ownerGrad
 }
