@@ -60,16 +60,25 @@ func (wl *WriteLoss) rowLevels(s *rowScratch, w []float32, lv *rounded, deq []fl
 	// c depends on w / alpha, and alpha = max |w| is a weight too
 	wl.q.Gradients(s.dcdw, s.dcdalpha, row, alpha)
 	q, max := wl.q, wl.q.Max()
-	// slices of one length, so that the loop needs no bounds checks
+	// slices of one length, so that the loops need no bounds checks
 	c, pos, neg, negative := s.c[:len(row)], s.pos[:len(row)], s.neg[:len(row)], s.negative[:len(row)]
-	for col, v := range row {
-		negative[col] = v < 0
-		if continuous {
+	switch {
+	case continuous:
+		for col, v := range row {
+			negative[col] = v < 0
 			c[col] = q.ContinuousLevel(float64(v) / alpha)
 			pos[col], neg[col] = positive(c[col]), positive(-c[col])
-		} else {
+		}
+	case wl.Norm == L2:
+		// what l2 reads: the sides and the signs
+		for col, v := range row {
 			t := &wl.levelTable[int(lv.level[base+col*stride])+max]
-			c[col], pos[col], neg[col] = t.c, t.pos, t.neg
+			negative[col], pos[col], neg[col] = v < 0, t.pos, t.neg
+		}
+	default:
+		// what l1 and cell read: the signed levels
+		for col := range row {
+			c[col] = wl.levelTable[int(lv.level[base+col*stride])+max].c
 		}
 	}
 }
