@@ -93,6 +93,11 @@ func (ll *layerLevels) dequantize(w []float32) []float32 {
 // over the weights.
 func (ll *layerLevels) roundInto(r *rounded, w []float32, deq []float32) {
 	ll.findScales(r, w)
+	ll.roundRows(r, w, deq)
+}
+
+// roundRows is roundInto for scales already in r.
+func (ll *layerLevels) roundRows(r *rounded, w []float32, deq []float32) {
 	r.level = resized(r.level, len(w))
 	parallel.Split(ll.layer.Rows, ll.layer.Cols, minBlockWeights, func(_, lo, hi int) {
 		for row := lo; row < hi; row++ {

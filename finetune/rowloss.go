@@ -38,13 +38,9 @@ func (s *rowScratch) resize(cols, k int) {
 }
 
 // rowLevels fills s with row r's levels and their derivatives: the
-// continuous levels of the gradient check, or the rounded ones, which it
-// first stores in lv and, unless deq is nil, the quantizer's forward pass
-// q(w) in deq. A row whose scale is 0 has level 0 and no gradient.
-func (wl *WriteLoss) rowLevels(s *rowScratch, w []float32, lv *rounded, deq []float32, r int, continuous bool) {
-	if !continuous {
-		wl.roundRow(lv, w, deq, r)
-	}
+// continuous levels of the gradient check, or the rounded ones lv holds.
+// A row whose scale is 0 has level 0 and no gradient.
+func (wl *WriteLoss) rowLevels(s *rowScratch, w []float32, lv *rounded, r int, continuous bool) {
 	alpha := lv.scales[wl.scaleOf(r)]
 	if alpha == 0 {
 		clear(s.c)

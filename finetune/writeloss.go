@@ -189,7 +189,7 @@ type gradCheck struct {
 // grad (initializer layout) and, for rounded levels, the cell order's
 // writes in wl.Writes. Each matrix row is quantized in the pass that
 // evaluates its loss, while it is in cache; only meanG, whose reference
-// needs every level of the layer first, quantizes the layer before too.
+// needs every level of the layer first, quantizes the layer before it.
 // Rows are independent but for the sums over them (the loss, alpha's
 // gradient), which are added in row order, so the result does not depend
 // on how the rows are split over the CPUs.
@@ -198,12 +198,14 @@ func (wl *WriteLoss) evaluate(w []float32, lv *rounded, deq, grad []float32, sca
 	sc := &wl.scratch
 	wl.findScales(lv, w)
 	lv.level = resized(lv.level, len(w))
+	roundInPass := !check.continuous // the gradient check's levels are continuous
 	sc.rowLoss, sc.rowAlpha = zeroed(sc.rowLoss, rows), zeroed(sc.rowAlpha, rows)
 	sc.rowWrites = zeroed(sc.rowWrites, rows)
 	sc.ownerGrad = zeroed(sc.ownerGrad, len(lv.scales))
 	if wl.Ref == MeanAll && check.fixed[0] == nil && wl.Norm != Cell {
-		if !check.continuous {
-			wl.roundInto(lv, w, nil)
+		if roundInPass {
+			wl.roundRows(lv, w, deq)
+			roundInPass = false
 		}
 		wl.sumMeanAll(w, lv, check.continuous)
 	}
@@ -211,7 +213,10 @@ func (wl *WriteLoss) evaluate(w []float32, lv *rounded, deq, grad []float32, sca
 	parallel.Split(rows, cols, minBlockWeights, func(part, lo, hi int) {
 		s := &sc.rows[part]
 		for r := lo; r < hi; r++ {
-			wl.rowLevels(s, w, lv, deq, r, check.continuous)
+			if roundInPass {
+				wl.roundRow(lv, w, deq, r)
+			}
+			wl.rowLevels(s, w, lv, r, check.continuous)
 			if !check.continuous {
 				sc.rowWrites[r] = wl.rowWrites(lv, r)
 			}

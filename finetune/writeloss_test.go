@@ -98,7 +98,7 @@ func heldReferences(wl *WriteLoss, w []float32) [2][]float64 {
 		fixed[side] = make([]float64, rows*cols)
 	}
 	for r := range rows {
-		wl.rowLevels(s, w, lv, nil, r, true)
+		wl.rowLevels(s, w, lv, r, true)
 		refs := wl.rowReference(s, r, wl.rowSides(s), [2][]float64{})
 		for side := range wl.sides() {
 			copy(fixed[side][r*cols:], refs[side])
