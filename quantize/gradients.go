@@ -19,7 +19,7 @@ func (q *Quantizer) Gradients(dw, dalpha []float64, w []float32, alpha float64) 
 	if len(dw) != len(w) || len(dalpha) != len(w) {
 		panic(fmt.Sprintf("quantize: Gradients of %d weights into %d and %d derivatives", len(w), len(dw), len(dalpha)))
 	}
-	c := gradientConstants{alpha: alpha, s: q.s, ref: q.ref, negLnBeta: -q.lnBeta, max: float64(q.max)}
+	c := q.gradientConstants(alpha)
 	done := gradientsVector(dw, dalpha, w, &c)
 	gradientsScalar(dw[done:], dalpha[done:], w[done:], &c)
 }
@@ -28,6 +28,11 @@ func (q *Quantizer) Gradients(dw, dalpha []float64, w []float32, alpha float64) 
 // assembly reads them.
 type gradientConstants struct {
 	alpha, s, ref, negLnBeta, max float64
+}
+
+// gradientConstants returns the constants of Gradients at scale alpha.
+func (q *Quantizer) gradientConstants(alpha float64) gradientConstants {
+	return gradientConstants{alpha: alpha, s: q.s, ref: q.ref, negLnBeta: -q.lnBeta, max: float64(q.max)}
 }
 
 // gradientsScalar is Gradients one weight at a time: the definition the
@@ -48,7 +53,7 @@ func gradientsScalar(dw, dalpha []float64, w []float32, c *gradientConstants) {
 	}
 }
 
-// levelGrad is Quantizer.LevelGrad with the constants passed in.
+// levelGrad is Quantizer.LevelGrad: the one definition of the derivative.
 func (c *gradientConstants) levelGrad(x float64) float64 {
 	// the conversion keeps the compiler from fusing a multiply-add, as in
 	// transmission

@@ -33,7 +33,8 @@ func TestGradientsIsLevelGrad(t *testing.T) {
 				dw, dalpha := make([]float64, n), make([]float64, n)
 				q.Gradients(dw, dalpha, w, alpha)
 				scalarW, scalarAlpha := make([]float64, n), make([]float64, n)
-				gradientsScalar(scalarW, scalarAlpha, w, &gradientConstants{alpha: alpha, s: q.s, ref: q.ref, negLnBeta: -q.lnBeta, max: float64(q.max)})
+				c := q.gradientConstants(alpha)
+				gradientsScalar(scalarW, scalarAlpha, w, &c)
 				for i, v := range w {
 					if math.Float64bits(dw[i]) != math.Float64bits(scalarW[i]) || math.Float64bits(dalpha[i]) != math.Float64bits(scalarAlpha[i]) {
 						t.Fatalf("bits %d, alpha %v, weight %d of %d (%v): derivatives %x, %x; one at a time %x, %x", bits, alpha, i, n, v,

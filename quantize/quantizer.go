@@ -190,9 +190,8 @@ func dequantize(table []float64, c int, alpha float64) float64 {
 // It is the same for either sign of x. Fine-tuning uses it in the backward
 // pass in place of the rounded level's zero derivative.
 func (q *Quantizer) LevelGrad(x float64) float64 {
-	// the conversion keeps the compiler from fusing a multiply-add, as in
-	// transmission
-	return q.s / ((float64(math.Abs(x)*q.s) + q.ref) * -q.lnBeta * float64(q.max))
+	c := q.gradientConstants(1)
+	return c.levelGrad(x)
 }
 
 // QuantizeValue is Quantizer.Value for a one-off weight; loops over many
