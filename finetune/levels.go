@@ -74,29 +74,9 @@ func resized[T any](s []T, n int) []T {
 	return s[:n]
 }
 
-// round quantizes w (initializer layout).
-func (ll *layerLevels) round(w []float32) *rounded {
-	r := &rounded{}
-	ll.roundInto(r, w, nil)
-	return r
-}
-
-// dequantize is the forward pass of the quantizer: q(w) for every weight.
-func (ll *layerLevels) dequantize(w []float32) []float32 {
-	deq := make([]float32, len(w))
-	ll.roundInto(&rounded{}, w, deq)
-	return deq
-}
-
-// roundInto quantizes w (initializer layout) into r and, unless deq is
-// nil, stores the quantizer's forward pass q(w) in deq in the same pass
-// over the weights.
-func (ll *layerLevels) roundInto(r *rounded, w []float32, deq []float32) {
-	ll.findScales(r, w)
-	ll.roundRows(r, w, deq)
-}
-
-// roundRows is roundInto for scales already in r.
+// roundRows quantizes w (initializer layout) into r, whose scales are
+// w's, and, unless deq is nil, stores the quantizer's forward pass q(w) in
+// deq in the same pass over the weights.
 func (ll *layerLevels) roundRows(r *rounded, w []float32, deq []float32) {
 	r.level = resized(r.level, len(w))
 	parallel.Split(ll.layer.Rows, ll.layer.Cols, minBlockWeights, func(_, lo, hi int) {

@@ -301,3 +301,20 @@ func TestPositiveIsMathMax(t *testing.T) {
 		}
 	}
 }
+
+// round quantizes w (initializer layout), as a training step does.
+func (ll *layerLevels) round(w []float32) *rounded {
+	r := &rounded{}
+	ll.findScales(r, w)
+	ll.roundRows(r, w, nil)
+	return r
+}
+
+// dequantize is the forward pass of the quantizer: q(w) for every weight.
+func (ll *layerLevels) dequantize(w []float32) []float32 {
+	deq := make([]float32, len(w))
+	r := &rounded{}
+	ll.findScales(r, w)
+	ll.roundRows(r, w, deq)
+	return deq
+}
