@@ -62,8 +62,12 @@ func writeTemp(path string, write func(io.Writer) error) (_ *os.File, err error)
 	if err := f.Chmod(mode); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if err := write(f); err != nil {
+	w := newDiskWriter(f)
+	if err := write(w); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err := w.finish(); err != nil {
+		return nil, fmt.Errorf("%s: writing: %w", path, err)
 	}
 	return f, nil
 }

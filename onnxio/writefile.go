@@ -49,7 +49,8 @@ type FileStream struct {
 // needs what another works out, such as its digest, waits for it); only
 // when all succeeded and are flushed to disk are they renamed into place,
 // in the order given. If some failed, the error is the first one's in
-// that order.
+// that order. On Linux the files are written past the page cache
+// (O_DIRECT) where the file system allows it.
 func WriteStreamsAtomic(files []FileStream, inputs ...string) (err error) {
 	seen := map[string]string{}
 	for _, f := range files {
