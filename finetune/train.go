@@ -120,7 +120,13 @@ type Trainer struct {
 	names   []string
 	task    *taskLoss
 	taskOut *G.Node
-	losses  []*WriteLoss
+	// losses are the photonic layers' write-aware losses and lossParam
+	// the index in params of each one's weight. They are no part of the
+	// graph: a loss's gradient is added to its weight's after the graph
+	// ran, where gorgonia would add them in two more single-threaded
+	// passes over the weights.
+	losses    []*WriteLoss
+	lossParam []int
 	// writeLoss holds each photonic layer's write-aware loss, unweighted,
 	// of the latest step.
 	writeLoss []float64
@@ -195,33 +201,23 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if tr.taskOut, err = applyLoss("TaskLoss", logits, tr.task.eval); err != nil {
 		return nil, err
 	}
-	total := tr.taskOut
-	byName := map[string]*G.Node{}
-	for i, p := range net.Params {
-		byName[net.ParamNames[i]] = p
+	paramIndex := map[string]int{}
+	for i, name := range net.ParamNames {
+		paramIndex[name] = i
 	}
-	// The write losses enter the graph already weighted by lambda, which
-	// the trainer reads at every step so that SetLambda can change it.
+	// The write losses are weighted by lambda, which the trainer hands
+	// them at every step so that SetLambda can change it.
 	tr.lambda = cfg.Lambda
 	for _, l := range m.Graph.PhotonicLayers() {
-		wl := losses[l.Weight]
-		at := len(tr.losses)
-		tr.losses = append(tr.losses, wl)
+		at, ok := paramIndex[l.Weight]
+		if !ok {
+			return nil, fmt.Errorf("%s: photonic layer %s: its weight %q is no parameter of the network", m.Path, l.Node.Name, l.Weight)
+		}
+		tr.losses = append(tr.losses, losses[l.Weight])
+		tr.lossParam = append(tr.lossParam, at)
 		tr.writeLoss = append(tr.writeLoss, 0)
-		eval := func(w []float32) (float64, []float32, error) {
-			loss, grad := wl.stepEval(w)
-			tr.writeLoss[at] = loss
-			return tr.lambda * loss, grad, nil
-		}
-		weighted, err := applyLoss("WriteLoss:"+l.Weight, byName[l.Weight], eval)
-		if err != nil {
-			return nil, err
-		}
-		if total, err = G.Add(total, weighted); err != nil {
-			return nil, err
-		}
 	}
-	if _, err := G.Grad(total, tr.params...); err != nil {
+	if _, err := G.Grad(tr.taskOut, tr.params...); err != nil {
 		return nil, fmt.Errorf("%s: differentiating the network: %w", m.Path, err)
 	}
 	// Only the losses, which are no kernels, read the network's values
@@ -284,6 +280,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	if err := tr.collect(); err != nil {
 		return Progress{}, err
 	}
+	tr.addWriteLosses()
 	lr, _ := learningRate(tr.cfg.Schedule, tr.cfg.LR, step, tr.cfg.Steps, tr.cfg.Warmup)
 	tr.opt.step(tr.values, tr.grads, lr)
 	tr.steps++
@@ -299,6 +296,26 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 		p.Accuracy = float64(tr.task.correct) / float64(len(labels))
 	}
 	return p, nil
+}
+
+// addWriteLosses adds each write-aware loss's gradient, lambda times the
+// loss's own, to its weight's: the step's quantization computed them
+// when the graph's forward pass quantized the weights.
+func (tr *Trainer) addWriteLosses() {
+	for i, wl := range tr.losses {
+		w, g := tr.values[tr.lossParam[i]], tr.grads[tr.lossParam[i]]
+		loss, lossGrad := wl.stepEval(w)
+		tr.writeLoss[i] = loss
+		lossGrad = lossGrad[:len(g)]
+		// each weight's sum is its own: any split gives the same bits
+		parallel.Split(len(g), 1, minBlockWeights, func(_, lo, hi int) {
+			g, lossGrad := g[lo:hi], lossGrad[lo:hi]
+			lossGrad = lossGrad[:len(g)]
+			for j := range g {
+				g[j] += lossGrad[j]
+			}
+		})
+	}
 }
 
 // collect gathers each parameter's value and gradient slices; gorgonia may
