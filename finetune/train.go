@@ -114,12 +114,14 @@ func Train(ctx context.Context, m *onnxio.Model, data Batches, cfg Config, repor
 // lets a caller drive the steps itself, for instance to measure the
 // quantized model between them; Train is the plain loop.
 type Trainer struct {
-	cfg     Config
-	input   *G.Node
-	params  []*G.Node
-	names   []string
-	task    *taskLoss
-	taskOut *G.Node
+	cfg    Config
+	input  *G.Node
+	params []*G.Node
+	names  []string
+	// gradNodes holds each parameter's gradient, in params' order.
+	gradNodes []*G.Node
+	task      *taskLoss
+	taskOut   *G.Node
 	// losses are the photonic layers' write-aware losses and lossParam
 	// the index in params of each one's weight. They are no part of the
 	// graph: a loss's gradient is added to its weight's after the graph
@@ -217,13 +219,18 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 		tr.lossParam = append(tr.lossParam, at)
 		tr.writeLoss = append(tr.writeLoss, 0)
 	}
-	if _, err := G.Grad(tr.taskOut, tr.params...); err != nil {
+	if tr.gradNodes, err = G.Grad(tr.taskOut, tr.params...); err != nil {
 		return nil, fmt.Errorf("%s: differentiating the network: %w", m.Path, err)
 	}
 	// Only the losses, which are no kernels, read the network's values
 	// after a step.
 	network.ShareBuffers(net.Graph)
-	tr.vm = G.NewTapeMachine(net.Graph, G.BindDualValues(tr.params...))
+	// The gradients are read from their nodes after each pass (nothing in
+	// the graph reads them, so their values stay valid: see ShareBuffers).
+	// Dual values would have gorgonia add each one into a buffer of its
+	// own, a single-threaded pass over the weights that must be cleared
+	// before every step.
+	tr.vm = G.NewTapeMachine(net.Graph)
 	tr.float, tr.inputs = floatCopy(m), inputs
 	tr.task.temperature = max(cfg.Temperature, 1e-3)
 	return tr, nil
@@ -265,10 +272,6 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	}
 	if err := G.Let(tr.input, batch); err != nil {
 		return Progress{}, err
-	}
-	// gorgonia adds each run's gradients to the ones already there
-	for _, g := range tr.grads {
-		parallel.Split(len(g), 1, minBlockWeights, func(_, lo, hi int) { clear(g[lo:hi]) })
 	}
 	for _, wl := range tr.losses {
 		wl.startStep(float32(tr.lambda))
@@ -327,11 +330,7 @@ func (tr *Trainer) collect() error {
 		if err != nil {
 			return fmt.Errorf("parameter %q: %w", tr.names[i], err)
 		}
-		gv, err := p.Grad()
-		if err != nil {
-			return fmt.Errorf("gradient of %q: %w", tr.names[i], err)
-		}
-		g, err := network.Float32s(gv)
+		g, err := network.Float32s(tr.gradNodes[i].Value())
 		if err != nil {
 			return fmt.Errorf("gradient of %q: %w", tr.names[i], err)
 		}
