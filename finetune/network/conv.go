@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 	G "gorgonia.org/gorgonia"
@@ -139,24 +140,51 @@ func (cv *convolution) lanes() int {
 }
 
 // eachGroup calls f for every group of images, the first count images from
-// first on, on cv.lanes() lanes.
+// first on, on cv.lanes() lanes. Each lane takes a fixed run of groups, so
+// that a lane's partial sums (filterGrad's) are the same from run to run.
 func (cv *convolution) eachGroup(f func(l lane, first, count int)) {
-	groups, lanes := (cv.batch+cv.perGroup-1)/cv.perGroup, cv.lanes()
-	// the lanes' scratch slots must exist before the lanes start: growing
-	// the scratch from several goroutines at once is a data race
-	for len(cv.scratch.buffers) < 3*lanes {
-		cv.scratch.buffers = append(cv.scratch.buffers, nil)
-	}
-	threads := runtime.GOMAXPROCS(0)
-	if lanes > 1 {
-		threads = 1
-	}
+	groups, lanes, threads := cv.prepareLanes()
 	parallel.SplitOn(lanes, groups, minParallelWork, minParallelWork, func(worker, lo, hi int) {
 		for g := lo; g < hi; g++ {
 			first := g * cv.perGroup
 			f(lane{cv: cv, worker: worker, threads: threads}, first, min(cv.perGroup, cv.batch-first))
 		}
 	})
+}
+
+// eachGroupBalanced is eachGroup for loops whose results do not depend on
+// which lane ran a group (each group writes only its own outputs): a lane
+// takes the next group whenever it finishes one, so that a lane slowed down
+// (on this virtual machine, a core taken by the host for a while) does not
+// leave the other idle at the end of the layer.
+func (cv *convolution) eachGroupBalanced(f func(l lane, first, count int)) {
+	groups, lanes, threads := cv.prepareLanes()
+	if lanes == 1 {
+		cv.eachGroup(f)
+		return
+	}
+	var workers atomic.Int32
+	parallel.ItemsWith(groups, func() lane {
+		return lane{cv: cv, worker: int(workers.Add(1)) - 1, threads: threads}
+	}, func(l lane, g int) {
+		first := g * cv.perGroup
+		f(l, first, min(cv.perGroup, cv.batch-first))
+	})
+}
+
+// prepareLanes returns the number of groups, of lanes and of goroutines
+// each lane's loops may split into, with the lanes' scratch slots made:
+// growing the scratch from several goroutines at once is a data race.
+func (cv *convolution) prepareLanes() (groups, lanes, threads int) {
+	groups, lanes = (cv.batch+cv.perGroup-1)/cv.perGroup, cv.lanes()
+	for len(cv.scratch.buffers) < 3*lanes {
+		cv.scratch.buffers = append(cv.scratch.buffers, nil)
+	}
+	threads = runtime.GOMAXPROCS(0)
+	if lanes > 1 {
+		threads = 1
+	}
+	return groups, lanes, threads
 }
 
 // isPointwise reports a 1x1 convolution that reads x as it is, so that the
@@ -299,7 +327,7 @@ func (l lane) col2im(dx, cols []float32, count int) {
 // may be nil.
 func (cv *convolution) forward(y, x, w, bias []float32) {
 	pixels, patch := cv.pixels(), cv.patch()
-	cv.eachGroup(func(l lane, first, count int) {
+	cv.eachGroupBalanced(func(l lane, first, count int) {
 		cols := l.columns(x, first, count)
 		width := count * pixels
 		out := y[first*cv.outC*pixels : (first+count)*cv.outC*pixels]
@@ -384,7 +412,7 @@ func (cv *convolution) filterGrad(dw, x, dy []float32) {
 // inputGrad computes dx = col2im(wᵀ · dy); dx starts zeroed.
 func (cv *convolution) inputGrad(dx, w, dy []float32) {
 	pixels, patch, image := cv.pixels(), cv.patch(), cv.inC*cv.inH*cv.inW
-	cv.eachGroup(func(l lane, first, count int) {
+	cv.eachGroupBalanced(func(l lane, first, count int) {
 		g := l.gather(dy, first, count)
 		width := count * pixels
 		cols := l.buffer(0, patch*width)
