@@ -86,11 +86,10 @@ func int64sToFloat32s(v []int64) []float32 {
 	return out
 }
 
-// arithNode computes x op y with numpy broadcasting. Same-shape addition (the
-// residual connections of a ResNet) uses gorgonia's own operator.
+// arithNode computes x op y with numpy broadcasting.
 func arithNode(op arith, x, y *G.Node, xShape, yShape, shape []int) (*G.Node, error) {
 	if op == arithAdd && sameShape(runtimeShape(xShape), runtimeShape(yShape)) {
-		return G.Add(x, y)
+		return sumNode(x, y, shape)
 	}
 	xMap, yMap := broadcastMap(xShape, shape), broadcastMap(yShape, shape)
 	size := numElements(shape)
@@ -139,6 +138,22 @@ func arithNode(op arith, x, y *G.Node, xShape, yShape, shape []int) (*G.Node, er
 		}
 	}
 	return applyKernel(fmt.Sprintf("%s%v", op, shape), runtimeShape(shape), forward, backward, x, y)
+}
+
+// sumNode is x + y of one shape, as in a ResNet's residual connections:
+// one pass split over the CPUs (gorgonia's Add is single-threaded), whose
+// gradient is the output's, passed on to both.
+func sumNode(x, y *G.Node, shape []int) (*G.Node, error) {
+	forward := func(out []float32, in [][]float32) {
+		xs, ys := in[0][:len(out)], in[1][:len(out)]
+		parallel.Split(len(out), 1, minParallelWork, func(_, lo, hi int) {
+			for i := lo; i < hi; i++ {
+				out[i] = xs[i] + ys[i]
+			}
+		})
+	}
+	backward := func(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) { return G.Nodes{grad, grad}, nil }
+	return filling(applyKernel(fmt.Sprintf("Add%v", shape), runtimeShape(shape), forward, backward, x, y))
 }
 
 // productGrad is the gradient of x*y or x/y with respect to operand wrt
