@@ -106,22 +106,44 @@ func (o *adam) step(params, grads [][]float32, lr float64) {
 	b1, b2 := float32(o.beta1), float32(o.beta2)
 	c1 := 1 - math.Pow(o.beta1, float64(o.t))
 	c2 := 1 - math.Pow(o.beta2, float64(o.t))
-	stepSize := float32(lr * math.Sqrt(c2) / c1)
-	eps := float32(o.eps * math.Sqrt(c2))
-	decay := float32(1 - lr*o.weightDecay)
+	c := &adamConstants{
+		beta1: b1, oneMinusBeta1: 1 - b1, beta2: b2, oneMinusBeta2: 1 - b2,
+		decay:    float32(1 - lr*o.weightDecay),
+		stepSize: float32(lr * math.Sqrt(c2) / c1),
+		eps:      float32(o.eps * math.Sqrt(c2)),
+	}
 	for i, p := range params {
 		m, v, g := o.m[i], o.v[i], grads[i]
 		// each weight's update is its own: any split gives the same bits
 		parallel.Split(len(p), 1, minBlockWeights, func(_, lo, hi int) {
-			// slices of one length, so that the loop needs no bounds checks
-			p, m, v, g := p[lo:hi], m[lo:hi], v[lo:hi], g[lo:hi]
-			m, v, g = m[:len(p)], v[:len(p)], g[:len(p)]
-			for j := range p {
-				m[j] = b1*m[j] + (1-b1)*g[j]
-				v[j] = b2*v[j] + (1-b2)*g[j]*g[j]
-				p[j] = p[j]*decay - stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+eps)
-			}
+			adamUpdate(p[lo:hi], m[lo:hi], v[lo:hi], g[lo:hi], c)
 		})
+	}
+}
+
+// adamConstants are one Adam step's factors, in the order the vector code
+// reads them.
+type adamConstants struct {
+	beta1, oneMinusBeta1, beta2, oneMinusBeta2 float32
+	decay, stepSize, eps                       float32
+}
+
+// adamUpdate updates the weights p and their moments m and v from their
+// gradient g; all four are of one length.
+func adamUpdate(p, m, v, g []float32, c *adamConstants) {
+	done := adamVector(p, m, v, g, c)
+	adamScalar(p[done:], m[done:], v[done:], g[done:], c)
+}
+
+// adamScalar is adamUpdate one weight at a time: the definition the
+// vector code must match bit for bit.
+func adamScalar(p, m, v, g []float32, c *adamConstants) {
+	// slices of one length, so that the loop needs no bounds checks
+	m, v, g = m[:len(p)], v[:len(p)], g[:len(p)]
+	for j := range p {
+		m[j] = c.beta1*m[j] + c.oneMinusBeta1*g[j]
+		v[j] = c.beta2*v[j] + c.oneMinusBeta2*g[j]*g[j]
+		p[j] = p[j]*c.decay - c.stepSize*m[j]/(float32(math.Sqrt(float64(v[j])))+c.eps)
 	}
 }
 
