@@ -167,7 +167,11 @@ func channelSumNode(x *G.Node, shape tensor.Shape) (*G.Node, error) {
 	return filling(applyKernel("ChannelSum", shape, func(out []float32, in [][]float32) {
 		g := in[0]
 		parallel.Split(channels, len(g)/channels, minParallelWork, func(_, lo, hi int) {
-			for c := lo; c < hi; c++ {
+			c := lo
+			for ; c+4 <= hi; c += 4 {
+				out[c], out[c+1], out[c+2], out[c+3] = sum4Channels(g, c, channels, inner)
+			}
+			for ; c < hi; c++ {
 				var sum float32
 				for i := c * inner; i < len(g); i += channels * inner {
 					for _, v := range g[i : i+inner] {
@@ -178,6 +182,23 @@ func channelSumNode(x *G.Node, shape tensor.Shape) (*G.Node, error) {
 			}
 		})
 	}, nil, x))
+}
+
+// sum4Channels returns the sums of channels c to c+3 of g [N, channels,
+// inner], each added in the order of its elements, as the one-channel loop
+// adds them. A float32 sum is one chain of additions, each waiting for the
+// one before; four chains side by side keep the adder busy.
+func sum4Channels(g []float32, c, channels, inner int) (s0, s1, s2, s3 float32) {
+	for i := c * inner; i < len(g); i += channels * inner {
+		g0, g1, g2, g3 := g[i:i+inner], g[i+inner:i+2*inner], g[i+2*inner:i+3*inner], g[i+3*inner:i+4*inner]
+		for j, v := range g0 {
+			s0 += v
+			s1 += g1[j]
+			s2 += g2[j]
+			s3 += g3[j]
+		}
+	}
+	return s0, s1, s2, s3
 }
 
 func buildGemm(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
