@@ -46,12 +46,12 @@ type Search struct {
 	Segments int
 	// ChooseStart lets the search choose its learning rate and task loss
 	// from the budget (a cautious start when it holds few segments, see
-	// cautiousSegments): the caller left them to it.
+	// CautiousSegments): the caller left them to it.
 	ChooseStart bool
 }
 
-// When the time budget holds fewer than cautiousSegments segments, a
-// search that may choose trains at cautiousLR and distils from the float
+// When the time budget holds fewer than CautiousSegments segments, a
+// search that may choose trains at CautiousLR and distils from the float
 // model. A bold segment at lr 1e-3 on the labels costs accuracy that the
 // following segments win back, and more: VGG8 and the ResNet, with 26 to
 // 40 segments in 30 minutes, reach 616x and 158x that way and climb above
@@ -64,8 +64,11 @@ type Search struct {
 // trained (ResNet-18 6.3 for 3, VGG8 59 for 26): about 5 real segments.
 // Nothing between 3 and 26 was measured.
 const (
-	cautiousSegments = 10
-	cautiousLR       = 1e-4
+	// CautiousSegments is the fewest segments the time budget must hold,
+	// by the search's estimate, for a bold start.
+	CautiousSegments = 10
+	// CautiousLR is the learning rate of a cautious start.
+	CautiousLR = 1e-4
 )
 
 // segmentsFit estimates the segments of steps training steps on batches
@@ -164,9 +167,9 @@ func (t *trainingRun) search(ctx context.Context, m *onnxio.Model, summary *repo
 	if !t.deadline.IsZero() {
 		fit := segmentsFit(time.Until(t.deadline), time.Since(measuring), im.Validation.Len(), tr.Config.Steps, im.Batch)
 		rec.SegmentsFit = max(math.Round(fit*10)/10, 0) // for progress; not in the report's file
-		if budget.ChooseStart && fit < cautiousSegments {
+		if budget.ChooseStart && fit < CautiousSegments {
 			rec.Cautious = true
-			tr.Config.LR, tr.Distill = cautiousLR, true
+			tr.Config.LR, tr.Distill = CautiousLR, true
 			summary.LR, summary.Distillation = tr.Config.LR, tr.Distill
 		}
 	}

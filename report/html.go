@@ -257,7 +257,7 @@ func (r *Report) finetunePage() *finetunePage {
 			{"flags that train it without a search", sr.Replay},
 		}
 		if sr.Cautious {
-			fp.Search = append(fp.Search, fact{"start", "cautious (lr 1e-4, distilled): fewer than 10 segments fit the time budget"})
+			fp.Search = append(fp.Search, fact{"start", fmt.Sprintf("cautious (%s): too few segments fit the time budget for a bold start", f.startText())})
 		}
 		for _, c := range sr.Checkpoints {
 			fp.Checkpoints = append(fp.Checkpoints, checkpointRow{

@@ -212,8 +212,9 @@ type Search struct {
 	ValidationFloat float64 `json:"validation_float"`
 	MinValidation   float64 `json:"min_validation"`
 	// Cautious says the search estimated, before training, that its time
-	// budget held fewer than 10 segments, and so trained at lr 1e-4,
-	// distilling from the float model, where it was free to choose.
+	// budget held too few segments for a bold start, and so trained at a
+	// lower learning rate, distilling from the float model (the Finetune's
+	// LR and Distillation), where it was free to choose.
 	// SegmentsFit is that estimate, for progress only: it varies with the
 	// machine's speed, and the file stays the same for the same inputs.
 	Cautious    bool    `json:"cautious,omitempty"`

@@ -61,7 +61,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 			fmt.Fprintf(w, "searched %d segments within %g points of the float model's validation top-1 %.2f%%; kept checkpoint %d (stopped by %s)\n",
 				len(s.Checkpoints)-1, s.MaxDrop, 100*s.ValidationFloat, s.Chosen, s.Stopped)
 			if s.Cautious {
-				fmt.Fprintln(w, "started cautiously (lr 1e-4, distilled): fewer than 10 segments fit the time budget")
+				fmt.Fprintf(w, "started cautiously (%s): too few segments fit the time budget for a bold start\n", f.startText())
 			}
 		}
 		fmt.Fprintf(w, "fine-tuned %d steps (%s, %s): %s writes %d before, %d after; %s fewer than the original order without fine-tuning\n",
@@ -129,4 +129,13 @@ func ratio(a, b int64) string {
 		return "infinitely"
 	}
 	return fmt.Sprintf("%.2fx", float64(a)/float64(b))
+}
+
+// startText says how a fine-tuning run started: its peak learning rate,
+// and whether it distilled from the float model or trained on labels.
+func (f *Finetune) startText() string {
+	if f.Distillation {
+		return fmt.Sprintf("lr %g, distilled", f.LR)
+	}
+	return fmt.Sprintf("lr %g, on the labels", f.LR)
 }

@@ -56,7 +56,7 @@ func optimizeCommand() *command {
 		name:  "optimize",
 		usage: "MODEL.onnx -o OUT.onnx (--data SPEC [--max-drop 0.5] [--budget 30m] [fine-tuning flags] | --no-finetune [--data SPEC]) [--schedule OUT.sched] [--report OUT.json] [--bits 4] [--block 64] [--pcm-loss 0.128] [--scale tensor] [--scale-headroom 1] [--reorder cell] [--device NAME|P.json] [--cores N]",
 		short: "quantize to PCM levels, reorder programming, and write model, schedule and report",
-		long: `
+		long: fmt.Sprintf(`
 Optimize prepares MODEL.onnx for photonic tensor cores. It folds
 BatchNormalization into the preceding Conv/Gemm, log-quantizes every photonic
 layer's weights to PCM transmission levels, cuts each layer into K x K blocks,
@@ -93,15 +93,15 @@ l1/l2: ELight's distance of each block to a reference block).
 By default it searches: it holds --validation training images out (seeded
 by --seed, never trained on), measures the float model on them, and trains
 in segments of --segment-steps steps, each a warm restart of the learning
-rate (Adam, --lr 1e-3, the first segment warming up over --warmup 50
+rate (Adam, --lr %[1]g, the first segment warming up over --warmup %[2]d
 steps). After each segment it quantizes the model and measures its
 validation top-1 and writes; lambda doubles while the accuracy stays within
 --max-drop points of the float model's and falls when it does not, closing
 in on the largest lambda the budget admits (its factor shrinks at each
 change of direction and grows again, up to 2, while the direction holds).
-When the budget holds fewer than about 10 segments (estimated from how
+When the budget holds fewer than about %[3]d segments (estimated from how
 long measuring the float model took), too few to win back what a bold
-first segment costs, the search starts cautiously: --lr 1e-4, distilling
+first segment costs, the search starts cautiously: --lr %[4]g, distilling
 from the float model's logits; --lr or --distill given keep their values.
 A segment that loses more than half the validation accuracy it started
 from has diverged: it is dropped, and the next trains again from where it
@@ -114,7 +114,7 @@ run's flags with --diff-weight-schedule L1,L2,... in place of the search's
 again, byte for byte, without a search.
 
 --steps or --epochs train once at a fixed lambda instead (the reference's
-defaults: --diff-loss l2 --diff-ref meanR --diff-weight 10 --lr 1e-4).
+defaults: --diff-loss %[5]s --diff-ref meanR --diff-weight %[6]g --lr %[7]g).
 The task loss is cross-entropy on the labels, or, with --distill or
 unlabeled data, distillation from the float model's logits. Top-1 accuracy
 of the float model, of the quantized model before fine-tuning (not with a
@@ -123,7 +123,7 @@ it, measured on the test split (which never steers the search), and the
 writes before fine-tuning go into the report. With --no-finetune, the pretrained
 weights are quantized as they are (and --data, if given, only measures
 accuracy).
-` + dataSpecHelp + `
+`+dataSpecHelp+`
 
 Progress goes to standard error as a bar with ETA, the losses and the cell
 order's writes of the current weights, and a line per segment of the
@@ -132,6 +132,8 @@ task_loss, write_loss, cell_writes, batch_accuracy and seconds, each
 segment with diff_weight, lr, validation_top1, writes, met and
 diverged; --quiet:
 nothing). Ctrl-C stops the run and writes nothing.`,
+			searchDefaults.lr, searchDefaults.warmup, elight.CautiousSegments, elight.CautiousLR,
+			fixedDefaults.loss, fixedDefaults.lambda, fixedDefaults.lr),
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
 			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --max-drop 0.5 --budget 30m\n" +
