@@ -82,19 +82,20 @@ func (w *directWriter) finish() error {
 
 // writeBuffer writes the first n bytes of the buffer, a multiple of
 // directAlign, and moves the rest to its start. A file system that accepted
-// O_DIRECT but refuses the write (EINVAL) gets it through the page cache.
+// O_DIRECT but refuses the write (EINVAL) gets the rest of it, and of the
+// file, through the page cache.
 func (w *directWriter) writeBuffer(n int) error {
 	if n == 0 {
 		return nil
 	}
-	if _, err := w.f.Write(w.buf[:n]); err != nil {
+	if written, err := w.f.Write(w.buf[:n]); err != nil {
 		if !errors.Is(err, unix.EINVAL) {
 			return err
 		}
 		if err := setDirect(w.f, false); err != nil {
 			return err
 		}
-		if _, err := w.f.Write(w.buf[:n]); err != nil {
+		if _, err := w.f.Write(w.buf[written:n]); err != nil {
 			return err
 		}
 	}
