@@ -3,8 +3,6 @@ package onnxio
 import (
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 
@@ -16,15 +14,12 @@ import (
 // Read reads the ONNX model in the file path. External data is looked up
 // relative to the file's folder. Errors start with path.
 func Read(path string) (*Model, error) {
-	data, err := os.ReadFile(path)
+	data, release, err := MapFile(path)
 	if err != nil {
-		// The path goes first, as in every other error, rather than after
-		// the operation as *fs.PathError puts it.
-		if pe, ok := errors.AsType[*fs.PathError](err); ok {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
+	// the model copies what it keeps: nothing refers to data after parse
+	defer release()
 	return parse(data, filepath.Dir(path), path)
 }
 
