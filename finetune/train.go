@@ -222,8 +222,8 @@ func NewTrainer(m *onnxio.Model, cfg Config) (*Trainer, error) {
 	if tr.gradNodes, err = G.Grad(tr.taskOut, tr.params...); err != nil {
 		return nil, fmt.Errorf("%s: differentiating the network: %w", m.Path, err)
 	}
-	// Only the losses, which are no kernels, read the network's values
-	// after a step.
+	// After a step only the task loss and the gradients are read, and
+	// nothing in the graph reads them: ShareBuffers keeps their buffers.
 	network.ShareBuffers(net.Graph)
 	// The gradients are read from their nodes after each pass (nothing in
 	// the graph reads them, so their values stay valid: see ShareBuffers).
@@ -309,7 +309,6 @@ func (tr *Trainer) addWriteLosses() {
 		w, g := tr.values[tr.lossParam[i]], tr.grads[tr.lossParam[i]]
 		loss, lossGrad := wl.stepEval(w)
 		tr.writeLoss[i] = loss
-		lossGrad = lossGrad[:len(g)]
 		// each weight's sum is its own: any split gives the same bits
 		parallel.Split(len(g), 1, minBlockWeights, func(_, lo, hi int) {
 			g, lossGrad := g[lo:hi], lossGrad[lo:hi]

@@ -123,7 +123,8 @@ it, measured on the test split (which never steers the search), and the
 writes before fine-tuning go into the report. With --no-finetune, the pretrained
 weights are quantized as they are (and --data, if given, only measures
 accuracy).
-`+dataSpecHelp+`
+`, searchDefaults.lr, searchDefaults.warmup, elight.CautiousSegments, elight.CautiousLR,
+			fixedDefaults.loss, fixedDefaults.lambda, fixedDefaults.lr) + dataSpecHelp + `
 
 Progress goes to standard error as a bar with ETA, the losses and the cell
 order's writes of the current weights, and a line per segment of the
@@ -132,8 +133,6 @@ task_loss, write_loss, cell_writes, batch_accuracy and seconds, each
 segment with diff_weight, lr, validation_top1, writes, met and
 diverged; --quiet:
 nothing). Ctrl-C stops the run and writes nothing.`,
-			searchDefaults.lr, searchDefaults.warmup, elight.CautiousSegments, elight.CautiousLR,
-			fixedDefaults.loss, fixedDefaults.lambda, fixedDefaults.lr),
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
 			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --max-drop 0.5 --budget 30m\n" +

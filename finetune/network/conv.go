@@ -160,7 +160,10 @@ func (cv *convolution) eachGroup(f func(l lane, first, count int)) {
 func (cv *convolution) eachGroupBalanced(f func(l lane, first, count int)) {
 	groups, lanes, threads := cv.prepareLanes()
 	if lanes == 1 {
-		cv.eachGroup(f)
+		for g := range groups {
+			first := g * cv.perGroup
+			f(lane{cv: cv, threads: threads}, first, min(cv.perGroup, cv.batch-first))
+		}
 		return
 	}
 	var workers atomic.Int32
