@@ -9,6 +9,7 @@ import (
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 
+	"github.com/elight-photonic/elight/finetune/network/internal/vector"
 	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
@@ -353,13 +354,9 @@ func (cv *convolution) forward(y, x, w, bias []float32) {
 					}
 					switch {
 					case cv.relu:
-						for j, v := range src {
-							dst[j] = max(v+b, 0)
-						}
+						vector.BiasReLU(dst, src, b)
 					case count > 1 || b != 0:
-						for j, v := range src {
-							dst[j] = v + b
-						}
+						vector.AddBias(dst, src, b)
 					}
 				}
 			}

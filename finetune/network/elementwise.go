@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/elight-photonic/elight/finetune/network/internal/vector"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize/parallel"
 	G "gorgonia.org/gorgonia"
@@ -218,9 +219,7 @@ func reluNode(x *G.Node) (*G.Node, error) {
 	return filling(applyKernel("Relu", x.Shape(), func(out []float32, in [][]float32) {
 		x := in[0]
 		parallel.Split(len(out), 1, minParallelWork, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				out[i] = max(x[i], 0)
-			}
+			vector.ReLU(out[lo:hi], x[lo:hi])
 		})
 	}, backward, x))
 }
@@ -230,12 +229,7 @@ func reluGradNode(y, grad *G.Node) (*G.Node, error) {
 	return filling(applyKernel("ReluGrad", y.Shape(), func(out []float32, in [][]float32) {
 		y, dy := in[0], in[1]
 		parallel.Split(len(out), 1, minParallelWork, func(_, lo, hi int) {
-			for i := lo; i < hi; i++ {
-				// y >= +0, so y > 0 where its bits are not zero; masking
-				// the bits avoids a branch taken at random
-				u := math.Float32bits(y[i])
-				out[i] = math.Float32frombits(math.Float32bits(dy[i]) & -((u | -u) >> 31))
-			}
+			vector.ReLUGrad(out[lo:hi], y[lo:hi], dy[lo:hi])
 		})
 	}, nil, y, grad))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/elight-photonic/elight/finetune/network/internal/vector"
 	"github.com/elight-photonic/elight/onnxio"
 	"github.com/elight-photonic/elight/quantize/parallel"
 	G "gorgonia.org/gorgonia"
@@ -138,8 +139,9 @@ type pool2d struct {
 	rows, cols    []tapRange // by output row, output column
 
 	// halves marks the common 2x2 window with stride 2 that never leaves
-	// the input, which has its own loops.
-	halves bool
+	// the input, which has its own loops; tiles, halves whose windows cover
+	// every cell of the input (even height and width).
+	halves, tiles bool
 }
 
 // tapRange is the run of kernel taps [lo, hi) along one axis that lie
@@ -155,6 +157,7 @@ func newPool2d(w *window, planes, h, wd int) *pool2d {
 		p.halves = p.halves && w.kernel[d] == 2 && w.strides[d] == 2 && w.dilations[d] == 1 &&
 			w.begin[d] == 0 && 2*w.out[d] <= size
 	}
+	p.tiles = p.halves && 2*w.out[0] == h && 2*w.out[1] == wd
 	return p
 }
 
@@ -184,24 +187,26 @@ func (p *pool2d) eachPlane(f func(lo, hi int)) {
 	parallel.Split(p.planes, p.h*p.wd+p.out[0]*p.out[1]*p.kernel[0]*p.kernel[1], minParallelWork, func(_, lo, hi int) { f(lo, hi) })
 }
 
-func (p *pool2d) inPlane(s []float32, q int) []float32 {
-	return s[q*p.h*p.wd : (q+1)*p.h*p.wd]
+func (p *pool2d) inPlane(s []float32, q int) []float32 { return p.inPlanes(s, q, q+1) }
+
+func (p *pool2d) outPlane(s []float32, q int) []float32 { return p.outPlanes(s, q, q+1) }
+
+// inPlanes and outPlanes select the cells of planes [lo, hi).
+func (p *pool2d) inPlanes(s []float32, lo, hi int) []float32 {
+	return s[lo*p.h*p.wd : hi*p.h*p.wd]
 }
 
-func (p *pool2d) outPlane(s []float32, q int) []float32 {
+func (p *pool2d) outPlanes(s []float32, lo, hi int) []float32 {
 	size := len(p.rows) * len(p.cols)
-	return s[q*size : (q+1)*size]
+	return s[lo*size : hi*size]
 }
 
 // maxRow sets y[ow] to the largest cell of the window at output (oh, ow),
 // or -Inf for a window outside the input.
 func (p *pool2d) maxRow(plane []float32, oh int, y []float32) {
 	if p.halves {
-		row, wd := plane[2*oh*p.wd:], p.wd
-		for ow := range y[:len(p.cols)] {
-			i := 2 * ow
-			y[ow] = max(max(row[i], row[i+1]), max(row[wd+i], row[wd+i+1]))
-		}
+		top := plane[2*oh*p.wd:]
+		vector.MaxPairs(y[:len(p.cols)], top, top[p.wd:])
 		return
 	}
 	r, dh, dw := p.rows[oh], p.dilations[0], p.dilations[1]
@@ -296,6 +301,13 @@ func buildMaxPool(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 	}
 	p := newPool2d(w, planes, h, wd)
 	forward := func(out []float32, in [][]float32) {
+		if p.tiles {
+			// the planes' rows, one after another, are pairs of rows
+			p.eachPlane(func(lo, hi int) {
+				vector.MaxPool2x2(p.outPlanes(out, lo, hi), p.inPlanes(in[0], lo, hi), p.wd)
+			})
+			return
+		}
 		p.eachPlane(func(lo, hi int) {
 			for q := lo; q < hi; q++ {
 				x, y := p.inPlane(in[0], q), p.outPlane(out, q)

@@ -1,0 +1,75 @@
+// Package vector holds the element-wise loops of the network's forward and
+// backward passes. Each has its scalar definition here; on amd64 with AVX2
+// the leading elements run eight at a time (vector_amd64.s) with the same
+// result bits, NaNs and signed zeros included. The assembly lives apart
+// from package network because a package that uses cgo cannot hold Go
+// assembly.
+package vector
+
+import "math"
+
+// BiasReLU sets dst[i] = max(src[i]+b, 0); dst may be src.
+func BiasReLU(dst, src []float32, b float32) {
+	src = src[:len(dst)]
+	for i := biasReLUVector(dst, src, b); i < len(dst); i++ {
+		dst[i] = max(src[i]+b, 0)
+	}
+}
+
+// AddBias sets dst[i] = src[i] + b; dst may be src.
+func AddBias(dst, src []float32, b float32) {
+	src = src[:len(dst)]
+	for i := addBiasVector(dst, src, b); i < len(dst); i++ {
+		dst[i] = src[i] + b
+	}
+}
+
+// ReLU sets dst[i] = max(src[i], 0).
+func ReLU(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := reluVector(dst, src); i < len(dst); i++ {
+		dst[i] = max(src[i], 0)
+	}
+}
+
+// ReLUGrad sets dst[i] = dy[i] where the ReLU output y[i] is positive, else
+// 0. y >= +0, so y > 0 where its bits are not zero; masking the bits avoids
+// a branch taken at random.
+func ReLUGrad(dst, y, dy []float32) {
+	y, dy = y[:len(dst)], dy[:len(dst)]
+	for i := reluGradVector(dst, y, dy); i < len(dst); i++ {
+		u := math.Float32bits(y[i])
+		dst[i] = math.Float32frombits(math.Float32bits(dy[i]) & -((u | -u) >> 31))
+	}
+}
+
+// MaxPairs sets y[i] to the largest of the 2x2 window whose top row is
+// top[2i:2i+2] and bottom row bottom[2i:2i+2].
+func MaxPairs(y, top, bottom []float32) {
+	top, bottom = top[:2*len(y)], bottom[:2*len(y)]
+	for i := maxPairsVector(y, top, bottom); i < len(y); i++ {
+		y[i] = max(max(top[2*i], top[2*i+1]), max(bottom[2*i], bottom[2*i+1]))
+	}
+}
+
+// MaxPool2x2 pools rows of width cells two by two: x holds pairs of rows,
+// top then bottom, and y gets width/2 outputs a pair, each the MaxPairs of
+// its window.
+func MaxPool2x2(y, x []float32, width int) {
+	half := width / 2
+	x = x[:2*width*(len(y)/half)]
+	var done int // outputs
+	switch {
+	case width == 8:
+		done = maxPool8Vector(y, x)
+	case width >= 16:
+		for r := range len(y) / half {
+			MaxPairs(y[r*half:(r+1)*half], x[2*r*width:], x[(2*r+1)*width:])
+		}
+		return
+	}
+	for i := done; i < len(y); i++ {
+		top := x[2*width*(i/half)+2*(i%half):]
+		y[i] = max(max(top[0], top[1]), max(top[width], top[width+1]))
+	}
+}

@@ -1,0 +1,77 @@
+//go:build !purego
+
+package vector
+
+import "golang.org/x/sys/cpu"
+
+// The AVX2 loops of vector_amd64.s; each handles the first len(dst) &^ 7
+// elements (outputs, len(y) &^ 7, for the pooling loops).
+
+//go:noescape
+func biasReLUAVX(dst, src []float32, b float32)
+
+//go:noescape
+func addBiasAVX(dst, src []float32, b float32)
+
+//go:noescape
+func reluAVX(dst, src []float32)
+
+//go:noescape
+func reluGradAVX(dst, y, dy []float32)
+
+//go:noescape
+func maxPairsAVX(y, top, bottom []float32)
+
+//go:noescape
+func maxPool8AVX(y, x []float32)
+
+// vectorOK reports whether the AVX2 loops may run on n elements.
+func vectorOK(n int) bool { return cpu.X86.HasAVX2 && n >= 8 }
+
+func biasReLUVector(dst, src []float32, b float32) int {
+	if !vectorOK(len(dst)) {
+		return 0
+	}
+	biasReLUAVX(dst, src, b)
+	return len(dst) &^ 7
+}
+
+func addBiasVector(dst, src []float32, b float32) int {
+	if !vectorOK(len(dst)) {
+		return 0
+	}
+	addBiasAVX(dst, src, b)
+	return len(dst) &^ 7
+}
+
+func reluVector(dst, src []float32) int {
+	if !vectorOK(len(dst)) {
+		return 0
+	}
+	reluAVX(dst, src)
+	return len(dst) &^ 7
+}
+
+func reluGradVector(dst, y, dy []float32) int {
+	if !vectorOK(len(dst)) {
+		return 0
+	}
+	reluGradAVX(dst, y, dy)
+	return len(dst) &^ 7
+}
+
+func maxPairsVector(y, top, bottom []float32) int {
+	if !vectorOK(len(y)) {
+		return 0
+	}
+	maxPairsAVX(y, top, bottom)
+	return len(y) &^ 7
+}
+
+func maxPool8Vector(y, x []float32) int {
+	if !vectorOK(len(y)) {
+		return 0
+	}
+	maxPool8AVX(y, x)
+	return len(y) &^ 7
+}

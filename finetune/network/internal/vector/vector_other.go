@@ -1,0 +1,10 @@
+//go:build !amd64 || purego
+
+package vector
+
+func biasReLUVector(dst, src []float32, b float32) int { return 0 }
+func addBiasVector(dst, src []float32, b float32) int  { return 0 }
+func reluVector(dst, src []float32) int                { return 0 }
+func reluGradVector(dst, y, dy []float32) int          { return 0 }
+func maxPairsVector(y, top, bottom []float32) int      { return 0 }
+func maxPool8Vector(y, x []float32) int                { return 0 }

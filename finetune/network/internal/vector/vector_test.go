@@ -1,0 +1,166 @@
+package vector
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// specials are the values whose handling differs between Go's max and the
+// vector instructions: NaNs (quiet and signalling, with payloads), both
+// zeros, infinities, denormals; drawn often, so that pairs of them and ties
+// come up in every window.
+var specials = []float32{
+	float32(math.NaN()), math.Float32frombits(0x7fc01234), math.Float32frombits(0xffc00001),
+	math.Float32frombits(0x7f800001), // signalling NaN
+	0, float32(math.Copysign(0, -1)), float32(math.Inf(1)), float32(math.Inf(-1)),
+	math.Float32frombits(1), math.Float32frombits(0x80000003), 1, -1, 2.5, -2.5,
+}
+
+func values(rng *rand.Rand, n int) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		if rng.IntN(2) == 0 {
+			v[i] = specials[rng.IntN(len(specials))]
+		} else {
+			v[i] = float32(rng.NormFloat64())
+		}
+	}
+	return v
+}
+
+// sameBits reports the first index where got and want differ in their bits.
+func sameBits(t *testing.T, name string, n int, got, want []float32) {
+	t.Helper()
+	for i := range want {
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Fatalf("%s, length %d: [%d] = %v (%#08x), want %v (%#08x)", name, n, i,
+				got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+// The references below are the element-wise definitions as Go evaluates
+// them one element at a time.
+
+func TestBiasReLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for n := range 70 {
+		for _, b := range []float32{0, float32(math.Copysign(0, -1)), 0.5, -3, float32(math.NaN())} {
+			src := values(rng, n)
+			want := make([]float32, n)
+			for i, v := range src {
+				want[i] = max(v+b, 0)
+			}
+			got := make([]float32, n)
+			BiasReLU(got, src, b)
+			sameBits(t, "BiasReLU", n, got, want)
+			BiasReLU(src, src, b) // in place
+			sameBits(t, "BiasReLU in place", n, src, want)
+		}
+	}
+}
+
+func TestAddBias(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 70 {
+		for _, b := range []float32{0, float32(math.Copysign(0, -1)), 0.5, float32(math.Inf(-1))} {
+			src := values(rng, n)
+			want := make([]float32, n)
+			for i, v := range src {
+				want[i] = v + b
+			}
+			got := make([]float32, n)
+			AddBias(got, src, b)
+			sameBits(t, "AddBias", n, got, want)
+		}
+	}
+}
+
+func TestReLU(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for n := range 70 {
+		src := values(rng, n)
+		want := make([]float32, n)
+		for i, v := range src {
+			want[i] = max(v, 0)
+		}
+		got := make([]float32, n)
+		ReLU(got, src)
+		sameBits(t, "ReLU", n, got, want)
+	}
+}
+
+func TestReLUGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := range 70 {
+		y, dy := values(rng, n), values(rng, n)
+		for i := range y {
+			y[i] = max(y[i], 0) // a ReLU's output: +0, positive or NaN
+		}
+		want := make([]float32, n)
+		for i := range y {
+			if y[i] > 0 || y[i] != y[i] {
+				want[i] = dy[i]
+			}
+		}
+		got := make([]float32, n)
+		ReLUGrad(got, y, dy)
+		sameBits(t, "ReLUGrad", n, got, want)
+	}
+}
+
+func TestMaxPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for n := range 40 {
+		for range 20 {
+			top, bottom := values(rng, 2*n+1), values(rng, 2*n+1) // one cell more than read
+			want := make([]float32, n)
+			for i := range want {
+				want[i] = max(max(top[2*i], top[2*i+1]), max(bottom[2*i], bottom[2*i+1]))
+			}
+			got := make([]float32, n)
+			MaxPairs(got, top, bottom)
+			sameBits(t, "MaxPairs", n, got, want)
+		}
+	}
+}
+
+func TestMaxPool2x2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, width := range []int{2, 4, 6, 8, 10, 16, 18, 32, 48} {
+		for pairs := range 9 {
+			x := values(rng, 2*width*pairs)
+			want := make([]float32, width/2*pairs)
+			for r := range pairs {
+				for c := range width / 2 {
+					top, bottom := x[2*r*width+2*c:], x[(2*r+1)*width+2*c:]
+					want[r*width/2+c] = max(max(top[0], top[1]), max(bottom[0], bottom[1]))
+				}
+			}
+			got := make([]float32, len(want))
+			MaxPool2x2(got, x, width)
+			sameBits(t, fmt.Sprintf("MaxPool2x2 width %d", width), pairs, got, want)
+		}
+	}
+}
+
+func BenchmarkBiasReLU(b *testing.B) {
+	src := values(rand.New(rand.NewPCG(1, 1)), 1<<16)
+	dst := make([]float32, len(src))
+	b.SetBytes(int64(8 * len(src)))
+	for b.Loop() {
+		BiasReLU(dst, src, 0.25)
+	}
+}
+
+func BenchmarkMaxPairs(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	top, bottom := values(rng, 1<<15), values(rng, 1<<15)
+	y := make([]float32, len(top)/2)
+	b.SetBytes(int64(4 * (len(top) + len(bottom) + len(y))))
+	for b.Loop() {
+		MaxPairs(y, top, bottom)
+	}
+}
