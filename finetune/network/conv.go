@@ -2,6 +2,7 @@ package network
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"sync/atomic"
 
@@ -41,6 +42,11 @@ type convolution struct {
 	// taps holds, for each filter tap (ki, kj), the input cell each output
 	// pixel reads, as an offset in the input plane, or -1 in the padding.
 	taps [][]int32
+
+	// groupTaps is taps for the perGroup images of a group side by side,
+	// offsets from the plane of the first image: im2col gathers a row of
+	// a whole group at once. Nil where the offsets would not fit an int32.
+	groupTaps [][]int32
 
 	// scratch holds the column and product buffers, shared with the
 	// other convolutions of the Net.
@@ -84,6 +90,21 @@ func newConvolution(xShape, wShape []int, win *window, shared *scratch) *convolu
 				}
 			}
 			cv.taps = append(cv.taps, offsets)
+		}
+	}
+	image := cv.inC * cv.inH * cv.inW
+	if cv.perGroup*image <= math.MaxInt32 {
+		for _, offsets := range cv.taps {
+			group := make([]int32, 0, cv.perGroup*len(offsets))
+			for img := range cv.perGroup {
+				for _, at := range offsets {
+					if at >= 0 {
+						at += int32(img * image)
+					}
+					group = append(group, at)
+				}
+			}
+			cv.groupTaps = append(cv.groupTaps, group)
 		}
 	}
 	return cv
@@ -216,10 +237,15 @@ func (l lane) columns(x []float32, first, count int) []float32 {
 func (l lane) im2col(cols, x []float32, count int) {
 	cv := l.cv
 	pixels, plane, taps := cv.pixels(), cv.inH*cv.inW, cv.kH*cv.kW
-	shift := cv.shifts()
+	// below 16 columns, one gather over the whole group's row is faster
+	// than shifting each plane (BenchmarkIm2col)
+	shift := cv.shifts() && cv.outW >= 16
 	l.parallel(cv.patch(), count*pixels, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
-			tap := cv.taps[row%taps][:pixels]
+			if !shift && cv.groupTaps != nil {
+				vector.Gather(cols[row*count*pixels:][:count*pixels], x[row/taps*plane:], cv.groupTaps[row%taps])
+				continue
+			}
 			for img := 0; img < count; img++ {
 				dst := cols[(row*count+img)*pixels:][:pixels]
 				src := x[(img*cv.inC+row/taps)*plane:][:plane]
@@ -227,13 +253,7 @@ func (l lane) im2col(cols, x []float32, count int) {
 					cv.shiftRows(dst, src, row%taps)
 					continue
 				}
-				for p, at := range tap {
-					if at >= 0 {
-						dst[p] = src[at]
-					} else {
-						dst[p] = 0
-					}
-				}
+				vector.Gather(dst, src, cv.taps[row%taps])
 			}
 		}
 	})

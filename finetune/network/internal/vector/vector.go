@@ -73,3 +73,16 @@ func MaxPool2x2(y, x []float32, width int) {
 		y[i] = max(max(top[0], top[1]), max(top[width], top[width+1]))
 	}
 }
+
+// Gather sets dst[i] = src[at[i]], or +0 where at[i] < 0 (im2col's padding).
+// Every at[i] must be below len(src): the vector loop does not check.
+func Gather(dst, src []float32, at []int32) {
+	at = at[:len(dst)]
+	for i := gatherVector(dst, src, at); i < len(dst); i++ {
+		if at[i] >= 0 {
+			dst[i] = src[at[i]]
+		} else {
+			dst[i] = 0
+		}
+	}
+}

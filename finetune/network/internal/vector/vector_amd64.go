@@ -25,6 +25,9 @@ func maxPairsAVX(y, top, bottom []float32)
 //go:noescape
 func maxPool8AVX(y, x []float32)
 
+//go:noescape
+func gatherAVX(dst, src []float32, at []int32)
+
 // vectorOK reports whether the AVX2 loops may run on n elements.
 func vectorOK(n int) bool { return cpu.X86.HasAVX2 && n >= 8 }
 
@@ -74,4 +77,12 @@ func maxPool8Vector(y, x []float32) int {
 	}
 	maxPool8AVX(y, x)
 	return len(y) &^ 7
+}
+
+func gatherVector(dst, src []float32, at []int32) int {
+	if !vectorOK(len(dst)) {
+		return 0
+	}
+	gatherAVX(dst, src, at)
+	return len(dst) &^ 7
 }

@@ -189,3 +189,31 @@ maxPool8Loop:
 maxPool8Done:
 	VZEROUPPER
 	RET
+
+// func gatherAVX(dst, src []float32, at []int32)
+//
+// VPGATHERDD loads the lanes whose mask has its sign bit set, here those
+// with at >= 0, and leaves the others as they were: +0.
+TEXT ·gatherAVX(SB), NOSPLIT, $0-72
+	MOVQ     dst_base+0(FP), DI
+	MOVQ     dst_len+8(FP), CX
+	MOVQ     src_base+24(FP), SI
+	MOVQ     at_base+48(FP), DX
+	VPCMPEQD Y15, Y15, Y15 // all ones
+	SHRQ     $3, CX
+	JZ       gatherDone
+
+gatherLoop:
+	VMOVDQU    (DX), Y1
+	VPXOR      Y15, Y1, Y2 // sign set where at >= 0
+	VPXOR      Y0, Y0, Y0
+	VPGATHERDD Y2, (SI)(Y1*4), Y0
+	VMOVDQU    Y0, (DI)
+	ADDQ       $32, DX
+	ADDQ       $32, DI
+	DECQ       CX
+	JNZ        gatherLoop
+
+gatherDone:
+	VZEROUPPER
+	RET

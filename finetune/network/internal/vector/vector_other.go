@@ -8,3 +8,4 @@ func reluVector(dst, src []float32) int                { return 0 }
 func reluGradVector(dst, y, dy []float32) int          { return 0 }
 func maxPairsVector(y, top, bottom []float32) int      { return 0 }
 func maxPool8Vector(y, x []float32) int                { return 0 }
+func gatherVector(dst, src []float32, at []int32) int  { return 0 }

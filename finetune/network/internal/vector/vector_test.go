@@ -146,6 +146,40 @@ func TestMaxPool2x2(t *testing.T) {
 	}
 }
 
+func TestGather(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for n := range 70 {
+		src := values(rng, 1+rng.IntN(40))
+		at := make([]int32, n)
+		for i := range at {
+			at[i] = int32(rng.IntN(len(src)+len(src)/2)) - int32(len(src)/2) // a third padding
+		}
+		want := make([]float32, n)
+		for i, a := range at {
+			if a >= 0 {
+				want[i] = src[a]
+			}
+		}
+		got := values(rng, n) // overwritten everywhere
+		Gather(got, src, at)
+		sameBits(t, "Gather", n, got, want)
+	}
+}
+
+func BenchmarkGather(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	src := values(rng, 49)
+	at := make([]int32, 1<<14)
+	for i := range at {
+		at[i] = int32(rng.IntN(60)) - 11
+	}
+	dst := make([]float32, len(at))
+	b.SetBytes(int64(8 * len(at)))
+	for b.Loop() {
+		Gather(dst, src, at)
+	}
+}
+
 func BenchmarkBiasReLU(b *testing.B) {
 	src := values(rand.New(rand.NewPCG(1, 1)), 1<<16)
 	dst := make([]float32, len(src))
