@@ -237,9 +237,9 @@ func (l lane) columns(x []float32, first, count int) []float32 {
 func (l lane) im2col(cols, x []float32, count int) {
 	cv := l.cv
 	pixels, plane, taps := cv.pixels(), cv.inH*cv.inW, cv.kH*cv.kW
-	// below 16 columns, one gather over the whole group's row is faster
+	// below 10 columns, one gather over the whole group's row is faster
 	// than shifting each plane (BenchmarkIm2col)
-	shift := cv.shifts() && cv.outW >= 16
+	shift := cv.shifts() && cv.outW >= 10
 	l.parallel(cv.patch(), count*pixels, func(lo, hi int) {
 		for row := lo; row < hi; row++ {
 			if !shift && cv.groupTaps != nil {
