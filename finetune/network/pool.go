@@ -318,6 +318,16 @@ func buildMaxPool(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 		})
 	}
 	backward := func(inputs G.Nodes, output, grad *G.Node) (G.Nodes, error) {
+		if p.tiles {
+			// writes every cell of dx, so its buffer is not cleared first
+			dx, err := filling(applyKernel("MaxPoolGrad", inputs[0].Shape(), func(out []float32, in [][]float32) {
+				p.eachPlane(func(lo, hi int) {
+					vector.MaxPool2x2Grad(p.inPlanes(out, lo, hi), p.inPlanes(in[0], lo, hi),
+						p.outPlanes(in[1], lo, hi), p.outPlanes(in[2], lo, hi), p.wd)
+				})
+			}, nil, inputs[0], output, grad))
+			return G.Nodes{dx}, err
+		}
 		dx, err := applyKernel("MaxPoolGrad", inputs[0].Shape(), func(out []float32, in [][]float32) {
 			p.eachPlane(func(lo, hi int) {
 				for q := lo; q < hi; q++ {

@@ -86,3 +86,47 @@ func Gather(dst, src []float32, at []int32) {
 		}
 	}
 }
+
+// MaxPool2x2Grad is MaxPool2x2's gradient. Of each window, the first cell
+// (top left, top right, bottom left, bottom right) whose bits equal its
+// output y gets 0 + dy, and the others +0; where none does (y a NaN), the
+// bottom right one gets it. dx has x's layout and is written everywhere.
+func MaxPool2x2Grad(dx, x, y, dy []float32, width int) {
+	half := width / 2
+	x, dx, dy = x[:2*width*(len(y)/half)], dx[:2*width*(len(y)/half)], dy[:len(y)]
+	var done int // outputs
+	switch {
+	case width == 8:
+		done = maxGrad8Vector(dx, x, y, dy)
+	case width >= 16:
+		for r := range len(y) / half {
+			top := 2 * r * width
+			n := maxGradPairsVector(dx[top:], dx[top+width:], x[top:], x[top+width:], y[r*half:(r+1)*half], dy[r*half:])
+			for c := n; c < half; c++ {
+				maxGradWindow(dx, x, top+2*c, width, y[r*half+c], dy[r*half+c])
+			}
+		}
+		return
+	}
+	for i := done; i < len(y); i++ {
+		maxGradWindow(dx, x, 2*width*(i/half)+2*(i%half), width, y[i], dy[i])
+	}
+}
+
+// maxGradWindow is MaxPool2x2Grad for the window whose top left cell is at.
+func maxGradWindow(dx, x []float32, at, width int, y, dy float32) {
+	want := math.Float32bits(y)
+	cells := [4]int{at, at + 1, at + width, at + width + 1}
+	winner := 3
+	for k := 2; k >= 0; k-- {
+		if math.Float32bits(x[cells[k]]) == want {
+			winner = k
+		}
+	}
+	for k, cell := range cells {
+		dx[cell] = 0
+		if k == winner {
+			dx[cell] += dy
+		}
+	}
+}

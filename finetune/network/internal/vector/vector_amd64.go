@@ -28,6 +28,12 @@ func maxPool8AVX(y, x []float32)
 //go:noescape
 func gatherAVX(dst, src []float32, at []int32)
 
+//go:noescape
+func maxGradPairsAVX(dxTop, dxBottom, top, bottom, y, dy []float32)
+
+//go:noescape
+func maxGrad8AVX(dx, x, y, dy []float32)
+
 // vectorOK reports whether the AVX2 loops may run on n elements.
 func vectorOK(n int) bool { return cpu.X86.HasAVX2 && n >= 8 }
 
@@ -85,4 +91,20 @@ func gatherVector(dst, src []float32, at []int32) int {
 	}
 	gatherAVX(dst, src, at)
 	return len(dst) &^ 7
+}
+
+func maxGradPairsVector(dxTop, dxBottom, top, bottom, y, dy []float32) int {
+	if !vectorOK(len(y)) {
+		return 0
+	}
+	maxGradPairsAVX(dxTop, dxBottom, top, bottom, y, dy)
+	return len(y) &^ 7
+}
+
+func maxGrad8Vector(dx, x, y, dy []float32) int {
+	if !vectorOK(len(y)) {
+		return 0
+	}
+	maxGrad8AVX(dx, x, y, dy)
+	return len(y) &^ 7
 }

@@ -217,3 +217,97 @@ gatherLoop:
 gatherDone:
 	VZEROUPPER
 	RET
+
+// MAXGRAD is MaxPool2x2Grad for eight windows: their top rows are the 16
+// cells at xt0 and xt1, their bottom rows at xb0 and xb1, with dx's cells
+// at dt0, dt1, db0, db1; (DX) holds y, (R9) dy. The cells are split into
+// even and odd columns as in MAXPAIRS; VPERMPD $0xd8 puts y and dy in the
+// same order, and VUNPCKLPS / VUNPCKHPS interleave the columns back.
+#define MAXGRAD(xt0, xt1, xb0, xb1, dt0, dt1, db0, db1) \
+	VMOVUPS   xt0, Y0;              \
+	VMOVUPS   xt1, Y1;              \
+	VSHUFPS   $0x88, Y1, Y0, Y2;    \
+	VSHUFPS   $0xdd, Y1, Y0, Y3;    \
+	VMOVUPS   xb0, Y0;              \
+	VMOVUPS   xb1, Y1;              \
+	VSHUFPS   $0x88, Y1, Y0, Y4;    \
+	VPERMPD   $0xd8, (DX), Y6;      \
+	VPERMPD   $0xd8, (R9), Y7;      \
+	VADDPS    Y7, Y15, Y7;          \
+	VPCMPEQD  Y6, Y2, Y8;           \
+	VPCMPEQD  Y6, Y3, Y9;           \
+	VPCMPEQD  Y6, Y4, Y10;          \
+	VANDPS    Y7, Y8, Y11;          \
+	VANDNPS   Y9, Y8, Y9;           \
+	VANDPS    Y7, Y9, Y12;          \
+	VORPS     Y9, Y8, Y8;           \
+	VANDNPS   Y10, Y8, Y10;         \
+	VANDPS    Y7, Y10, Y14;         \
+	VORPS     Y10, Y8, Y8;          \
+	VANDNPS   Y7, Y8, Y5;           \
+	VUNPCKLPS Y12, Y11, Y0;         \
+	VUNPCKHPS Y12, Y11, Y1;         \
+	VMOVUPS   Y0, dt0;              \
+	VMOVUPS   Y1, dt1;              \
+	VUNPCKLPS Y5, Y14, Y0;          \
+	VUNPCKHPS Y5, Y14, Y1;          \
+	VMOVUPS   Y0, db0;              \
+	VMOVUPS   Y1, db1
+
+// func maxGradPairsAVX(dxTop, dxBottom, top, bottom, y, dy []float32)
+//
+// Y8 to Y14: the cells that match y (top left, top right, bottom left),
+// the first match, and 0 + dy masked to each winner; Y15 holds +0.
+TEXT ·maxGradPairsAVX(SB), NOSPLIT, $0-144
+	MOVQ   dxTop_base+0(FP), DI
+	MOVQ   dxBottom_base+24(FP), R8
+	MOVQ   top_base+48(FP), SI
+	MOVQ   bottom_base+72(FP), R10
+	MOVQ   y_base+96(FP), DX
+	MOVQ   y_len+104(FP), CX
+	MOVQ   dy_base+120(FP), R9
+	VXORPS Y15, Y15, Y15
+	SHRQ   $3, CX
+	JZ     maxGradPairsDone
+
+maxGradPairsLoop:
+	MAXGRAD((SI), 32(SI), (R10), 32(R10), (DI), 32(DI), (R8), 32(R8))
+	ADDQ $64, SI
+	ADDQ $64, R10
+	ADDQ $64, DI
+	ADDQ $64, R8
+	ADDQ $32, DX
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  maxGradPairsLoop
+
+maxGradPairsDone:
+	VZEROUPPER
+	RET
+
+// func maxGrad8AVX(dx, x, y, dy []float32)
+//
+// Rows of eight cells, top, bottom, top, bottom, ...: two pairs of rows a
+// step, as maxPool8AVX.
+TEXT ·maxGrad8AVX(SB), NOSPLIT, $0-96
+	MOVQ   dx_base+0(FP), DI
+	MOVQ   x_base+24(FP), SI
+	MOVQ   y_base+48(FP), DX
+	MOVQ   y_len+56(FP), CX
+	MOVQ   dy_base+72(FP), R9
+	VXORPS Y15, Y15, Y15
+	SHRQ   $3, CX
+	JZ     maxGrad8Done
+
+maxGrad8Loop:
+	MAXGRAD((SI), 64(SI), 32(SI), 96(SI), (DI), 64(DI), 32(DI), 96(DI))
+	ADDQ $128, SI
+	ADDQ $128, DI
+	ADDQ $32, DX
+	ADDQ $32, R9
+	DECQ CX
+	JNZ  maxGrad8Loop
+
+maxGrad8Done:
+	VZEROUPPER
+	RET

@@ -180,6 +180,44 @@ func BenchmarkGather(b *testing.B) {
 	}
 }
 
+func TestMaxPool2x2Grad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(15, 16))
+	for _, width := range []int{2, 4, 6, 8, 10, 16, 18, 32, 48} {
+		for pairs := range 9 {
+			x := values(rng, 2*width*pairs)
+			half := width / 2
+			y, dy := make([]float32, half*pairs), values(rng, half*pairs)
+			want := make([]float32, len(x))
+			for i := range y {
+				at := 2*width*(i/half) + 2*(i%half)
+				window := []int{at, at + 1, at + width, at + width + 1}
+				switch rng.IntN(4) {
+				case 0: // no cell matches
+					y[i] = float32(rng.NormFloat64())
+				case 1: // a tie: the window's cells equal
+					v := x[window[rng.IntN(4)]]
+					for _, c := range window {
+						x[c] = v
+					}
+					y[i] = v
+				default: // the output of the forward pass
+					y[i] = max(max(x[at], x[at+1]), max(x[at+width], x[at+width+1]))
+				}
+				winner := window[3]
+				for k := 2; k >= 0; k-- {
+					if math.Float32bits(x[window[k]]) == math.Float32bits(y[i]) {
+						winner = window[k]
+					}
+				}
+				want[winner] += dy[i]
+			}
+			got := values(rng, len(x)) // overwritten everywhere
+			MaxPool2x2Grad(got, x, y, dy, width)
+			sameBits(t, fmt.Sprintf("MaxPool2x2Grad width %d", width), pairs, got, want)
+		}
+	}
+}
+
 func BenchmarkBiasReLU(b *testing.B) {
 	src := values(rand.New(rand.NewPCG(1, 1)), 1<<16)
 	dst := make([]float32, len(src))
