@@ -306,10 +306,7 @@ func (cv *convolution) addShiftedRows(dst, src []float32, tap int) {
 	xLo, xHi := validOutputs(cv.outW, cv.inW, offW)
 	for oy := yLo; oy < yHi; oy++ {
 		run := src[oy*cv.outW+xLo : oy*cv.outW+xHi]
-		to := dst[(oy+offH)*cv.inW+xLo+offW:][:len(run)]
-		for i, v := range run {
-			to[i] += v
-		}
+		vector.Add(dst[(oy+offH)*cv.inW+xLo+offW:][:len(run)], run)
 	}
 }
 
@@ -422,9 +419,7 @@ func (cv *convolution) filterGrad(dw, x, dy []float32) {
 	})
 	parallel.Split(len(dw), lanes, minParallelWork, func(_, lo, hi int) {
 		for _, sum := range sums[1:] {
-			for i, v := range sum[lo:hi] {
-				dw[lo+i] += v
-			}
+			vector.Add(dw[lo:hi], sum[lo:hi])
 		}
 	})
 }

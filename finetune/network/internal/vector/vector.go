@@ -24,6 +24,14 @@ func AddBias(dst, src []float32, b float32) {
 	}
 }
 
+// Add sets dst[i] += src[i].
+func Add(dst, src []float32) {
+	src = src[:len(dst)]
+	for i := addVector(dst, src); i < len(dst); i++ {
+		dst[i] += src[i]
+	}
+}
+
 // ReLU sets dst[i] = max(src[i], 0).
 func ReLU(dst, src []float32) {
 	src = src[:len(dst)]

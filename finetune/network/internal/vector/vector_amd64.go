@@ -14,6 +14,9 @@ func biasReLUAVX(dst, src []float32, b float32)
 func addBiasAVX(dst, src []float32, b float32)
 
 //go:noescape
+func addAVX(dst, src []float32)
+
+//go:noescape
 func reluAVX(dst, src []float32)
 
 //go:noescape
@@ -50,6 +53,14 @@ func addBiasVector(dst, src []float32, b float32) int {
 		return 0
 	}
 	addBiasAVX(dst, src, b)
+	return len(dst) &^ 7
+}
+
+func addVector(dst, src []float32) int {
+	if !vectorOK(len(dst)) {
+		return 0
+	}
+	addAVX(dst, src)
 	return len(dst) &^ 7
 }
 

@@ -78,6 +78,27 @@ addBiasDone:
 	VZEROUPPER
 	RET
 
+// func addAVX(dst, src []float32)
+TEXT ·addAVX(SB), NOSPLIT, $0-48
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	SHRQ $3, CX
+	JZ   addDone
+
+addLoop:
+	VMOVUPS (DI), Y0
+	VADDPS  (SI), Y0, Y0 // dst + src: a NaN in both gives dst's, as ADDSS does
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     addLoop
+
+addDone:
+	VZEROUPPER
+	RET
+
 // func reluAVX(dst, src []float32)
 TEXT ·reluAVX(SB), NOSPLIT, $0-48
 	MOVQ   dst_base+0(FP), DI

@@ -11,3 +11,4 @@ func maxPool8Vector(y, x []float32) int                                    { ret
 func gatherVector(dst, src []float32, at []int32) int                      { return 0 }
 func maxGradPairsVector(dxTop, dxBottom, top, bottom, y, dy []float32) int { return 0 }
 func maxGrad8Vector(dx, x, y, dy []float32) int                            { return 0 }
+func addVector(dst, src []float32) int                                     { return 0 }

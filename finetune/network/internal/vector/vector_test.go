@@ -78,6 +78,20 @@ func TestAddBias(t *testing.T) {
 	}
 }
 
+func TestAdd(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 18))
+	for n := range 70 {
+		dst, src := values(rng, n), values(rng, n)
+		want := make([]float32, n)
+		for i := range want {
+			want[i] = dst[i]
+			want[i] += src[i]
+		}
+		Add(dst, src)
+		sameBits(t, "Add", n, dst, want)
+	}
+}
+
 func TestReLU(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for n := range 70 {
