@@ -136,7 +136,7 @@ func crossEntropy(logits *G.Node, labels *tensor.Dense) (*G.Node, error) {
 // BenchmarkIm2col times the columns of a batch for 3x3 convolutions (pad 1,
 // stride 1) of VGG8's and ResNet-18's plane sizes, in ns a column cell.
 func BenchmarkIm2col(b *testing.B) {
-	for _, g := range []struct{ channels, size, batch int }{{3, 32, 32}, {64, 16, 32}, {128, 8, 32}, {256, 4, 32}, {64, 56, 16}, {512, 7, 16}} {
+	for _, g := range []struct{ channels, size, batch int }{{3, 32, 32}, {64, 16, 32}, {128, 8, 32}, {256, 4, 32}, {64, 56, 16}, {256, 14, 16}, {512, 7, 16}} {
 		b.Run(fmt.Sprintf("%dx%dx%d", g.channels, g.size, g.size), func(b *testing.B) {
 			win := &window{kernel: []int{3, 3}, strides: []int{1, 1}, dilations: []int{1, 1}, begin: []int{1, 1}, out: []int{g.size, g.size}}
 			cv := newConvolution([]int{g.batch, g.channels, g.size, g.size}, []int{8, g.channels, 3, 3}, win, &scratch{})
