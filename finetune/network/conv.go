@@ -93,7 +93,10 @@ func newConvolution(xShape, wShape []int, win *window, shared *scratch) *convolu
 		}
 	}
 	image := cv.inC * cv.inH * cv.inW
-	if cv.perGroup*image <= math.MaxInt32 {
+	switch {
+	case cv.perGroup == 1:
+		cv.groupTaps = cv.taps // a group of one image: the same offsets
+	case cv.perGroup*image <= math.MaxInt32:
 		for _, offsets := range cv.taps {
 			group := make([]int32, 0, cv.perGroup*len(offsets))
 			for img := range cv.perGroup {
