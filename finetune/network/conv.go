@@ -59,7 +59,15 @@ type convolution struct {
 // filter gradient builds its columns again). One set per convolution held
 // 170 MB on torchvision's ResNet-18 at 224 x 224; the largest layer's
 // alone is what a shared set grows to.
-type scratch struct{ buffers [][]float32 }
+type scratch struct {
+	buffers [][]float32
+
+	// filters is the packed filter bank of the convolution running now
+	// (packFilters), and panels one panel buffer per goroutine, where
+	// products run on OpenBLAS's kernel directly (panels.go).
+	filters []float32
+	panels  [][]float32
+}
 
 // minGroupColumns is the least number of columns (output pixels) one matrix
 // product should have; below it, images are grouped.
@@ -212,6 +220,11 @@ func (cv *convolution) prepareLanes() (groups, lanes, threads int) {
 	if lanes > 1 {
 		threads = 1
 	}
+	if panels != nil {
+		for len(cv.scratch.panels) < max(lanes, threads) {
+			cv.scratch.panels = append(cv.scratch.panels, make([]float32, panels.panelBuffer()))
+		}
+	}
 	return groups, lanes, threads
 }
 
@@ -350,16 +363,21 @@ func (l lane) col2im(dx, cols []float32, count int) {
 // forward computes y = conv(x, w) + bias, then max(y, 0) if cv.relu; bias
 // may be nil.
 func (cv *convolution) forward(y, x, w, bias []float32) {
-	pixels, patch := cv.pixels(), cv.patch()
+	pixels, patch, image := cv.pixels(), cv.patch(), cv.inC*cv.inH*cv.inW
+	filters := cv.packFilters(w)
 	cv.eachGroupBalanced(func(l lane, first, count int) {
-		cols := l.columns(x, first, count)
 		width := count * pixels
 		out := y[first*cv.outC*pixels : (first+count)*cv.outC*pixels]
 		prod := out
 		if count > 1 {
 			prod = l.buffer(1, cv.outC*width)
 		}
-		l.gemm(false, false, cv.outC, width, patch, w, patch, cols, width, 0, prod, width)
+		if filters != nil {
+			l.panelForward(prod, x[first*image:(first+count)*image], width, filters)
+		} else {
+			cols := l.columns(x, first, count)
+			l.gemm(false, false, cv.outC, width, patch, w, patch, cols, width, 0, prod, width)
+		}
 		l.parallel(cv.outC, width, func(lo, hi int) {
 			for m := lo; m < hi; m++ {
 				var b float32

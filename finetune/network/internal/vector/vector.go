@@ -95,6 +95,31 @@ func Gather(dst, src []float32, at []int32) {
 	}
 }
 
+// GatherBlock is Gather for a matrix product's packed panels: up to eight
+// rows r, each gathering runs*8 cells of srcs[r] by ats[r], are
+// interleaved by runs of eight: run j of row r goes to dst[j*stride+8r :
+// j*stride+8r+8]. Every ats[r] needs at least runs*8 offsets, each below
+// len(srcs[r]): the vector loop does not check.
+func GatherBlock(dst []float32, stride int, srcs [][]float32, ats [][]int32, runs int) {
+	rows := len(srcs)
+	if rows > 8 || len(ats) != rows || stride < 8*rows || runs > 0 && rows > 0 && len(dst) < (runs-1)*stride+8*rows {
+		panic("vector: GatherBlock of more than eight rows, or dst too short for them")
+	}
+	for _, at := range ats {
+		if len(at) < 8*runs {
+			panic("vector: GatherBlock with fewer offsets than runs")
+		}
+	}
+	if gatherBlockVector(dst, stride, srcs, ats, runs) {
+		return
+	}
+	for j := range runs {
+		for r := range rows {
+			Gather(dst[j*stride+8*r:][:8], srcs[r], ats[r][8*j:8*j+8])
+		}
+	}
+}
+
 // MaxPool2x2Grad is MaxPool2x2's gradient. Of each window, the first cell
 // (top left, top right, bottom left, bottom right) whose bits equal its
 // output y gets 0 + dy, and the others +0; where none does (y a NaN), the

@@ -2,7 +2,11 @@
 
 package vector
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // The AVX2 loops of vector_amd64.s; each handles the first len(dst) &^ 7
 // elements (outputs, len(y) &^ 7, for the pooling loops).
@@ -30,6 +34,9 @@ func maxPool8AVX(y, x []float32)
 
 //go:noescape
 func gatherAVX(dst, src []float32, at []int32)
+
+//go:noescape
+func gatherBlockAVX(dst *float32, stride int, srcs, ats *[8]unsafe.Pointer, rows, runs int)
 
 //go:noescape
 func maxGradPairsAVX(dxTop, dxBottom, top, bottom, y, dy []float32)
@@ -102,6 +109,18 @@ func gatherVector(dst, src []float32, at []int32) int {
 	}
 	gatherAVX(dst, src, at)
 	return len(dst) &^ 7
+}
+
+func gatherBlockVector(dst []float32, stride int, srcs [][]float32, ats [][]int32, runs int) bool {
+	if !vectorOK(8) || runs == 0 || len(srcs) == 0 {
+		return false
+	}
+	var srcAt, atAt [8]unsafe.Pointer
+	for r := range srcs {
+		srcAt[r], atAt[r] = unsafe.Pointer(unsafe.SliceData(srcs[r])), unsafe.Pointer(unsafe.SliceData(ats[r]))
+	}
+	gatherBlockAVX(&dst[0], stride, &srcAt, &atAt, len(srcs), runs)
+	return true
 }
 
 func maxGradPairsVector(dxTop, dxBottom, top, bottom, y, dy []float32) int {

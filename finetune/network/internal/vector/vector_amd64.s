@@ -239,6 +239,81 @@ gatherDone:
 	VZEROUPPER
 	RET
 
+// iota8 is the offsets of a run of eight consecutive cells.
+DATA iota8<>+0(SB)/4, $0
+DATA iota8<>+4(SB)/4, $1
+DATA iota8<>+8(SB)/4, $2
+DATA iota8<>+12(SB)/4, $3
+DATA iota8<>+16(SB)/4, $4
+DATA iota8<>+20(SB)/4, $5
+DATA iota8<>+24(SB)/4, $6
+DATA iota8<>+28(SB)/4, $7
+GLOBL iota8<>(SB), RODATA|NOPTR, $32
+
+// func gatherBlockAVX(dst *float32, stride int, srcs, ats *[8]unsafe.Pointer, rows, runs int)
+//
+// For run j < runs and row r < rows: the eight cells src_r[at_r[8j+i]] (+0
+// where at_r < 0) into dst + j*stride + 8r. The rows of a run fill whole
+// cache lines one after another, where a row at a time would store to runs
+// a stride apart, which map to the same few L1 sets. A run of eight
+// consecutive cells, none in the padding (most of them, in a stride-1
+// convolution), is one load instead of a gather.
+TEXT ·gatherBlockAVX(SB), NOSPLIT, $0-48
+	MOVQ     dst+0(FP), DI
+	MOVQ     stride+8(FP), R8
+	MOVQ     srcs+16(FP), R9
+	MOVQ     ats+24(FP), R10
+	MOVQ     rows+32(FP), R11
+	MOVQ     runs+40(FP), R12
+	SHLQ     $2, R8        // bytes
+	XORQ     R13, R13      // the run's first offset in at_r, in bytes
+	VPCMPEQD Y15, Y15, Y15 // all ones
+	VMOVDQU  iota8<>(SB), Y14
+	TESTQ    R12, R12
+	JZ       gatherBlockDone
+	TESTQ    R11, R11
+	JZ       gatherBlockDone
+
+gatherBlockRun:
+	XORQ CX, CX // row
+
+gatherBlockRow:
+	MOVQ         (R9)(CX*8), SI
+	MOVQ         (R10)(CX*8), DX
+	VMOVDQU      (DX)(R13*1), Y1
+	MOVLQSX      (DX)(R13*1), AX
+	VPBROADCASTD X1, Y3
+	VPADDD       Y14, Y3, Y3
+	VPCMPEQD     Y1, Y3, Y3
+	VMOVMSKPS    Y3, BX
+	CMPL         BX, $0xff
+	JNE          gatherBlockGather
+	TESTQ        AX, AX
+	JS           gatherBlockGather
+	VMOVDQU      (SI)(AX*4), Y0
+	JMP          gatherBlockStore
+
+gatherBlockGather:
+	VPXOR      Y15, Y1, Y2 // sign set where at >= 0
+	VPXOR      Y0, Y0, Y0
+	VPGATHERDD Y2, (SI)(Y1*4), Y0
+
+gatherBlockStore:
+	MOVQ    CX, BX
+	SHLQ    $5, BX
+	VMOVDQU Y0, (DI)(BX*1)
+	INCQ    CX
+	CMPQ    CX, R11
+	JL      gatherBlockRow
+	ADDQ    R8, DI
+	ADDQ    $32, R13
+	DECQ    R12
+	JNZ     gatherBlockRun
+
+gatherBlockDone:
+	VZEROUPPER
+	RET
+
 // MAXGRAD is MaxPool2x2Grad for eight windows: their top rows are the 16
 // cells at xt0 and xt1, their bottom rows at xb0 and xb1, with dx's cells
 // at dt0, dt1, db0, db1; (DX) holds y, (R9) dy. The cells are split into

@@ -180,6 +180,47 @@ func TestGather(t *testing.T) {
 	}
 }
 
+func TestGatherBlock(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	for rows := range 9 {
+		for runs := range 5 {
+			for _, extra := range []int{0, 3, 16} {
+				stride := 8*rows + extra
+				srcs, ats := make([][]float32, rows), make([][]int32, rows)
+				for r := range rows {
+					src := values(rng, 8+rng.IntN(40))
+					at := make([]int32, 8*runs+rng.IntN(3)) // at times longer than needed
+					for i := range at {
+						at[i] = int32(rng.IntN(len(src)+len(src)/2)) - int32(len(src)/2) // a third padding
+					}
+					for j := range runs {
+						if rng.IntN(2) == 0 { // eight consecutive cells, the first one at -1 (padding) at times
+							first := int32(rng.IntN(len(src)-6)) - 1
+							for i := range int32(8) {
+								at[8*j+int(i)] = min(first+i, int32(len(src)-1))
+							}
+						}
+					}
+					srcs[r], ats[r] = src, at
+				}
+				dst := values(rng, max(0, (runs-1)*stride+8*rows))
+				want := append([]float32(nil), dst...) // untouched between runs
+				for r := range rows {
+					for i, a := range ats[r][:8*runs] {
+						cell := i/8*stride + 8*r + i%8
+						want[cell] = 0
+						if a >= 0 {
+							want[cell] = srcs[r][a]
+						}
+					}
+				}
+				GatherBlock(dst, stride, srcs, ats, runs)
+				sameBits(t, fmt.Sprintf("GatherBlock rows %d stride %d", rows, stride), runs, dst, want)
+			}
+		}
+	}
+}
+
 func BenchmarkGather(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	src := values(rng, 49)
