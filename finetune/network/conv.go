@@ -48,6 +48,10 @@ type convolution struct {
 	// a whole group at once. Nil where the offsets would not fit an int32.
 	groupTaps [][]int32
 
+	// gradOffsets is where a group's output gradient holds each of its
+	// pixels (newGradOffsets), for the products that read dy in place.
+	gradOffsets []int32
+
 	// scratch holds the column and product buffers, shared with the
 	// other convolutions of the Net.
 	scratch *scratch
@@ -118,6 +122,7 @@ func newConvolution(xShape, wShape []int, win *window, shared *scratch) *convolu
 			cv.groupTaps = append(cv.groupTaps, group)
 		}
 	}
+	cv.gradOffsets = cv.newGradOffsets()
 	return cv
 }
 
@@ -364,7 +369,7 @@ func (l lane) col2im(dx, cols []float32, count int) {
 // may be nil.
 func (cv *convolution) forward(y, x, w, bias []float32) {
 	pixels, patch, image := cv.pixels(), cv.patch(), cv.inC*cv.inH*cv.inW
-	filters := cv.packFilters(w)
+	filters := cv.packFilters(w, false)
 	cv.eachGroupBalanced(func(l lane, first, count int) {
 		width := count * pixels
 		out := y[first*cv.outC*pixels : (first+count)*cv.outC*pixels]
@@ -373,7 +378,7 @@ func (cv *convolution) forward(y, x, w, bias []float32) {
 			prod = l.buffer(1, cv.outC*width)
 		}
 		if filters != nil {
-			l.panelForward(prod, x[first*image:(first+count)*image], width, filters)
+			l.panelProduct(prod, width, filters, cv.columnRows(x[first*image:(first+count)*image]))
 		} else {
 			cols := l.columns(x, first, count)
 			l.gemm(false, false, cv.outC, width, patch, w, patch, cols, width, 0, prod, width)
@@ -448,11 +453,16 @@ func (cv *convolution) filterGrad(dw, x, dy []float32) {
 // inputGrad computes dx = col2im(wᵀ · dy); dx starts zeroed.
 func (cv *convolution) inputGrad(dx, w, dy []float32) {
 	pixels, patch, image := cv.pixels(), cv.patch(), cv.inC*cv.inH*cv.inW
+	filters := cv.packFilters(w, true)
 	cv.eachGroupBalanced(func(l lane, first, count int) {
-		g := l.gather(dy, first, count)
 		width := count * pixels
 		cols := l.buffer(0, patch*width)
-		l.gemm(true, false, patch, width, cv.outC, w, patch, g, width, 0, cols, width)
+		if filters != nil {
+			l.panelProduct(cols, width, filters, cv.gradientRows(dy[first*cv.outC*pixels:(first+count)*cv.outC*pixels]))
+		} else {
+			g := l.gather(dy, first, count)
+			l.gemm(true, false, patch, width, cv.outC, w, patch, g, width, 0, cols, width)
+		}
 		l.col2im(dx[first*image:(first+count)*image], cols, count)
 	})
 }

@@ -152,18 +152,26 @@ func TestConvolutionPanelsMatchSgemm(t *testing.T) {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 				win := &window{kernel: g.w[2:], strides: g.strides[:], dilations: g.dilations[:], begin: g.begins[:], out: g.out[:]}
 				cv := newConvolution(g.x, g.w, win, &scratch{})
-				x, w, bias := uniform(rng, numElements(g.x)), uniform(rng, numElements(g.w)), uniform(rng, g.w[0])
-				run := func(kernel *panelKernel) []float32 {
+				yLen := g.x[0] * g.w[0] * g.out[0] * g.out[1]
+				x, w, bias, dy := uniform(rng, numElements(g.x)), uniform(rng, numElements(g.w)), uniform(rng, g.w[0]), uniform(rng, yLen)
+				run := func(kernel *panelKernel) (y, dx []float32) {
 					defer func(saved *panelKernel) { panels = saved }(panels)
 					panels = kernel
-					y := make([]float32, g.x[0]*g.w[0]*g.out[0]*g.out[1])
+					y, dx = make([]float32, yLen), make([]float32, len(x))
 					cv.forward(y, x, w, bias)
-					return y
+					cv.inputGrad(dx, w, dy)
+					return y, dx
 				}
-				want, got := run(nil), run(pk)
-				for i := range want {
-					if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
-						t.Fatalf("forward: y[%d] is %g with the kernel driven directly, %g through cblas_sgemm", i, got[i], want[i])
+				wantY, wantDx := run(nil)
+				gotY, gotDx := run(pk)
+				for _, out := range []struct {
+					name      string
+					got, want []float32
+				}{{"y", gotY, wantY}, {"dx", gotDx, wantDx}} {
+					for i := range out.want {
+						if math.Float32bits(out.got[i]) != math.Float32bits(out.want[i]) {
+							t.Fatalf("%s[%d] is %g with the kernel driven directly, %g through cblas_sgemm", out.name, i, out.got[i], out.want[i])
+						}
 					}
 				}
 			})
