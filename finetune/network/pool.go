@@ -142,6 +142,12 @@ type pool2d struct {
 	// the input, which has its own loops; tiles, halves whose windows cover
 	// every cell of the input (even height and width).
 	halves, tiles bool
+
+	// inner is the run of output columns [inner[0], inner[1]) whose
+	// windows step two cells along the row, undilated, and lie inside it
+	// (ResNet's 3x3 stride 2): max pooling runs them eight at a time.
+	// Empty for other windows.
+	inner [2]int
 }
 
 // tapRange is the run of kernel taps [lo, hi) along one axis that lie
@@ -158,6 +164,16 @@ func newPool2d(w *window, planes, h, wd int) *pool2d {
 			w.begin[d] == 0 && 2*w.out[d] <= size
 	}
 	p.tiles = p.halves && 2*w.out[0] == h && 2*w.out[1] == wd
+	if !p.halves && w.strides[1] == 2 && w.dilations[1] == 1 && h*wd <= math.MaxInt32 {
+		for ow, c := range p.cols {
+			if c.lo == 0 && c.hi == w.kernel[1] {
+				if p.inner[1] == 0 {
+					p.inner[0] = ow
+				}
+				p.inner[1] = ow + 1
+			}
+		}
+	}
 	return p
 }
 
@@ -202,7 +218,9 @@ func (p *pool2d) outPlanes(s []float32, lo, hi int) []float32 {
 }
 
 // maxRow sets y[ow] to the largest cell of the window at output (oh, ow),
-// or -Inf for a window outside the input.
+// or -Inf for a window outside the input. Every window takes its taps in
+// the same order, from -Inf on, whichever loop runs it, so that NaNs and
+// signed zeros come out the same.
 func (p *pool2d) maxRow(plane []float32, oh int, y []float32) {
 	if p.halves {
 		top := plane[2*oh*p.wd:]
@@ -210,7 +228,8 @@ func (p *pool2d) maxRow(plane []float32, oh int, y []float32) {
 		return
 	}
 	r, dh, dw := p.rows[oh], p.dilations[0], p.dilations[1]
-	for ow, c := range p.cols {
+	window := func(ow int) {
+		c := p.cols[ow]
 		best := float32(math.Inf(-1))
 		for kh := r.lo; kh < r.hi; kh++ {
 			line := plane[(r.start+kh*dh)*p.wd:]
@@ -220,13 +239,34 @@ func (p *pool2d) maxRow(plane []float32, oh int, y []float32) {
 		}
 		y[ow] = best
 	}
+	lo, hi := p.inner[0], p.inner[1]
+	for ow := range lo {
+		window(ow)
+	}
+	if lo < hi {
+		best, start := y[lo:hi], p.cols[lo].start
+		for i := range best {
+			best[i] = float32(math.Inf(-1))
+		}
+		for kh := r.lo; kh < r.hi; kh++ {
+			line := plane[(r.start+kh*dh)*p.wd+start:]
+			for kw := range p.kernel[1] {
+				vector.MaxStride2(best, line[kw:])
+			}
+		}
+	}
+	for ow := hi; ow < len(p.cols); ow++ {
+		window(ow)
+	}
 }
 
 // maxGradRow adds dy[ow] to the cell the window at output (oh, ow) took:
 // the first one that holds its maximum y[ow]. The taps are scanned from the
 // last and compared as bits, so that the search compiles to conditional
-// moves rather than branches, which would be taken at random.
-func (p *pool2d) maxGradRow(plane, dx []float32, oh int, y, dy []float32) {
+// moves rather than branches, which would be taken at random. The inner
+// windows are searched eight at a time into at (len(p.cols) long, scratch);
+// every row adds onto dx in the order of its outputs.
+func (p *pool2d) maxGradRow(plane, dx []float32, oh int, y, dy []float32, at []int32) {
 	if p.halves {
 		wd := p.wd
 		for ow := range y[:len(p.cols)] {
@@ -240,7 +280,8 @@ func (p *pool2d) maxGradRow(plane, dx []float32, oh int, y, dy []float32) {
 		return
 	}
 	r, dh, dw := p.rows[oh], p.dilations[0], p.dilations[1]
-	for ow, c := range p.cols {
+	window := func(ow int) {
+		c := p.cols[ow]
 		at, want := -1, math.Float32bits(y[ow])
 		for kh := r.hi - 1; kh >= r.lo; kh-- {
 			line := (r.start+kh*dh)*p.wd + c.start
@@ -253,6 +294,30 @@ func (p *pool2d) maxGradRow(plane, dx []float32, oh int, y, dy []float32) {
 		if at >= 0 {
 			dx[at] += dy[ow]
 		}
+	}
+	lo, hi := p.inner[0], p.inner[1]
+	for ow := range lo {
+		window(ow)
+	}
+	if lo < hi {
+		at, start := at[lo:hi], p.cols[lo].start
+		for i := range at {
+			at[i] = -1
+		}
+		for kh := r.hi - 1; kh >= r.lo; kh-- {
+			line := (r.start + kh*dh) * p.wd // the tap's cell is line + kw + the window's start
+			for kw := p.kernel[1] - 1; kw >= 0; kw-- {
+				vector.MatchStride2(at, y[lo:hi], plane[line+start+kw:], int32(line+kw))
+			}
+		}
+		for i, cell := range at {
+			if cell >= 0 {
+				dx[int(cell)+p.cols[lo+i].start] += dy[lo+i]
+			}
+		}
+	}
+	for ow := hi; ow < len(p.cols); ow++ {
+		window(ow)
 	}
 }
 
@@ -330,11 +395,12 @@ func buildMaxPool(b *builder, n *onnxio.Node, ins []*value) ([]*value, error) {
 		}
 		dx, err := applyKernel("MaxPoolGrad", inputs[0].Shape(), func(out []float32, in [][]float32) {
 			p.eachPlane(func(lo, hi int) {
+				at := make([]int32, len(p.cols))
 				for q := lo; q < hi; q++ {
 					x, dx, y, dy := p.inPlane(in[0], q), p.inPlane(out, q), p.outPlane(in[1], q), p.outPlane(in[2], q)
 					for oh := range p.rows {
 						row := oh * len(p.cols)
-						p.maxGradRow(x, dx, oh, y[row:], dy[row:])
+						p.maxGradRow(x, dx, oh, y[row:], dy[row:], at)
 					}
 				}
 			})

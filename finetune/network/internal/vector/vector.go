@@ -60,6 +60,27 @@ func MaxPairs(y, top, bottom []float32) {
 	}
 }
 
+// MaxStride2 sets best[j] = max(best[j], src[2j]): one filter tap of a
+// pooling window with stride 2 along a row of outputs.
+func MaxStride2(best, src []float32) {
+	src = src[:2*len(best)-1]
+	for j := maxStride2Vector(best, src); j < len(best); j++ {
+		best[j] = max(best[j], src[2*j])
+	}
+}
+
+// MatchStride2 sets at[j] = code where the bits of src[2j] equal those of
+// y[j], and leaves it elsewhere: one filter tap of the search for the cell
+// a stride-2 max pooling window took.
+func MatchStride2(at []int32, y, src []float32, code int32) {
+	y, src = y[:len(at)], src[:2*len(at)-1]
+	for j := matchStride2Vector(at, y, src, code); j < len(at); j++ {
+		if math.Float32bits(src[2*j]) == math.Float32bits(y[j]) {
+			at[j] = code
+		}
+	}
+}
+
 // MaxPool2x2 pools rows of width cells two by two: x holds pairs of rows,
 // top then bottom, and y gets width/2 outputs a pair, each the MaxPairs of
 // its window.

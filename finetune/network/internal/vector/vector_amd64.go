@@ -36,6 +36,12 @@ func maxPool8AVX(y, x []float32)
 func gatherAVX(dst, src []float32, at []int32)
 
 //go:noescape
+func maxStride2AVX(best, src []float32)
+
+//go:noescape
+func matchStride2AVX(at []int32, y, src []float32, code int32)
+
+//go:noescape
 func gatherBlockAVX(dst *float32, stride int, srcs, ats *[8]unsafe.Pointer, rows, runs int)
 
 //go:noescape
@@ -109,6 +115,28 @@ func gatherVector(dst, src []float32, at []int32) int {
 	}
 	gatherAVX(dst, src, at)
 	return len(dst) &^ 7
+}
+
+// stride2Outputs is how many of n outputs the stride-2 loops take: whole
+// runs of eight whose 16 cells lie inside src.
+func stride2Outputs(n, cells int) int { return min(n, cells/2) &^ 7 }
+
+func maxStride2Vector(best, src []float32) int {
+	n := stride2Outputs(len(best), len(src))
+	if !vectorOK(n) {
+		return 0
+	}
+	maxStride2AVX(best[:n], src)
+	return n
+}
+
+func matchStride2Vector(at []int32, y, src []float32, code int32) int {
+	n := stride2Outputs(len(at), len(src))
+	if !vectorOK(n) {
+		return 0
+	}
+	matchStride2AVX(at[:n], y, src, code)
+	return n
 }
 
 func gatherBlockVector(dst []float32, stride int, srcs [][]float32, ats [][]int32, runs int) bool {

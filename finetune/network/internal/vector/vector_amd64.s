@@ -188,6 +188,68 @@ maxPairsDone:
 	VZEROUPPER
 	RET
 
+// EVENS sets r to the even cells of the 16 at (SI): VSHUFPS takes them in
+// the order 0 1 4 5 2 3 6 7 of the outputs, VPERMPD $0xd8 swaps the middle
+// pairs back.
+#define EVENS(r) \
+	VMOVUPS (SI), Y0;          \
+	VMOVUPS 32(SI), Y1;        \
+	VSHUFPS $0x88, Y1, Y0, r;  \
+	VPERMPD $0xd8, r, r
+
+// func maxStride2AVX(best, src []float32)
+TEXT ·maxStride2AVX(SB), NOSPLIT, $0-48
+	MOVQ best_base+0(FP), DI
+	MOVQ best_len+8(FP), CX
+	MOVQ src_base+24(FP), SI
+	SIGNBIT(Y13)
+	SHRQ $3, CX
+	JZ   maxStride2Done
+
+maxStride2Loop:
+	EVENS(Y2)
+	VMOVUPS (DI), Y3
+	GOMAX(Y3, Y2, Y4, Y8, Y9)
+	VMOVUPS Y4, (DI)
+	ADDQ    $64, SI
+	ADDQ    $32, DI
+	DECQ    CX
+	JNZ     maxStride2Loop
+
+maxStride2Done:
+	VZEROUPPER
+	RET
+
+// func matchStride2AVX(at []int32, y, src []float32, code int32)
+TEXT ·matchStride2AVX(SB), NOSPLIT, $0-76
+	MOVQ         at_base+0(FP), DI
+	MOVQ         at_len+8(FP), CX
+	MOVQ         y_base+24(FP), DX
+	MOVQ         src_base+48(FP), SI
+	MOVL         code+72(FP), AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+	SHRQ         $3, CX
+	JZ           matchStride2Done
+
+matchStride2Loop:
+	EVENS(Y2)
+	VPCMPEQD (DX), Y2, Y3 // all ones where the bits are equal
+	VMOVDQU  (DI), Y4
+	VPAND    Y3, Y14, Y5  // code where equal
+	VPANDN   Y4, Y3, Y6   // at where not
+	VPOR     Y5, Y6, Y4
+	VMOVDQU  Y4, (DI)
+	ADDQ     $64, SI
+	ADDQ     $32, DX
+	ADDQ     $32, DI
+	DECQ     CX
+	JNZ      matchStride2Loop
+
+matchStride2Done:
+	VZEROUPPER
+	RET
+
 // func maxPool8AVX(y, x []float32)
 //
 // Rows of eight cells: x is top, bottom, top, bottom, ...; each step pools

@@ -291,3 +291,53 @@ func BenchmarkMaxPairs(b *testing.B) {
 		MaxPairs(y, top, bottom)
 	}
 }
+
+func TestMaxStride2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	for n := 1; n < 40; n++ {
+		for _, extra := range []int{-1, 0, 5} { // src as short as allowed, even, longer
+			src := values(rng, 2*n+extra)
+			best := values(rng, n)
+			want := append([]float32(nil), best...)
+			for j := range want {
+				want[j] = max(want[j], src[2*j])
+			}
+			MaxStride2(best, src)
+			sameBits(t, fmt.Sprintf("MaxStride2 src %d", len(src)), n, best, want)
+		}
+	}
+}
+
+func TestMatchStride2(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	for n := 1; n < 40; n++ {
+		for _, extra := range []int{-1, 0, 5} {
+			src := values(rng, 2*n+extra)
+			y := values(rng, n)
+			for j := range y {
+				if rng.IntN(3) > 0 { // two thirds of the outputs are their cell
+					y[j] = src[2*j]
+					if y[j] == 0 && rng.IntN(2) == 0 {
+						y[j] = -y[j] // equal as floats, not as bits
+					}
+				}
+			}
+			at := make([]int32, n)
+			for j := range at {
+				at[j] = int32(rng.IntN(9)) - 1
+			}
+			want := append([]int32(nil), at...)
+			for j := range want {
+				if math.Float32bits(src[2*j]) == math.Float32bits(y[j]) {
+					want[j] = 77
+				}
+			}
+			MatchStride2(at, y, src, 77)
+			for j := range want {
+				if at[j] != want[j] {
+					t.Fatalf("MatchStride2 n %d src %d: at[%d] = %d, want %d", n, len(src), j, at[j], want[j])
+				}
+			}
+		}
+	}
+}
