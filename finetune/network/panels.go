@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 
+	"github.com/elight-photonic/elight/finetune/network/internal/vector"
 	"github.com/elight-photonic/elight/quantize/parallel"
 )
 
@@ -43,7 +44,8 @@ type panelKernel struct {
 	kernel func(m, n, k int, sa, sb, c []float32, ldc int)
 	// packB packs depths [0, k) of columns [0, n) of B into sb, in the
 	// layout of OpenBLAS's sgemm_oncopy (trans false: B[l + j*ldb]) or
-	// sgemm_otcopy (trans true: B[j + l*ldb]).
+	// sgemm_otcopy (trans true: B[j + l*ldb]). pack uses it for the
+	// transposed B; packColumns, eight depths at a time, for the other.
 	packB func(trans bool, k, n int, b []float32, ldb int, sb []float32)
 	// packA is OpenBLAS's sgemm_itcopy: depths [0, k) of rows [0, m) of
 	// A (A[i + l*lda]) into sa. Tests compare the package's own packing
@@ -130,7 +132,12 @@ func (pk *panelKernel) pack(trans bool, k, n int, b []float32, ldb int, dst []fl
 			if trans {
 				at = bl.jjs + bl.ls*ldb
 			}
-			pk.packB(trans, bl.minL, bl.minJJ, b[at:], ldb, pb.data[bl.ls*n+bl.minL*bl.jjs:][:bl.minL*bl.minJJ])
+			sb := pb.data[bl.ls*n+bl.minL*bl.jjs:][:bl.minL*bl.minJJ]
+			if trans {
+				pk.packB(true, bl.minL, bl.minJJ, b[at:], ldb, sb)
+			} else {
+				packColumns(sb, b[at:], ldb, bl.minL, bl.minJJ)
+			}
 		}
 	})
 	return pb
@@ -203,5 +210,29 @@ func packRows(sa, a []float32, lda, ls, minL, is, minI int) {
 		for l := range minL {
 			sa[at+l*step] = a[is+r+(ls+l)*lda]
 		}
+	}
+}
+
+// packColumns is sgemm_oncopy: it packs depths [0, k) of columns [0, n)
+// of B (B[l + j*ldb]) into sb: panels of four columns, each depth's four
+// values side by side, then a panel of two and one of one for the rest.
+func packColumns(sb, b []float32, ldb, k, n int) {
+	j := 0
+	for ; j+4 <= n; j += 4 {
+		var rows [4][]float32
+		for r := range rows {
+			rows[r] = b[(j+r)*ldb:][:k]
+		}
+		vector.Interleave4(sb[j*k:], &rows)
+	}
+	if n-j >= 2 {
+		first, second := b[j*ldb:][:k], b[(j+1)*ldb:][:k]
+		for l := range k {
+			sb[j*k+2*l], sb[j*k+2*l+1] = first[l], second[l]
+		}
+		j += 2
+	}
+	if j < n {
+		copy(sb[j*k:][:k], b[j*ldb:][:k])
 	}
 }

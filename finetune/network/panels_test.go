@@ -47,6 +47,27 @@ func TestPackRowsMatchesItcopy(t *testing.T) {
 	}
 }
 
+// TestPackColumnsMatchesOncopy compares the package's packing of B with
+// OpenBLAS's own copy routine, for every tail of 2 and 1 columns.
+func TestPackColumnsMatchesOncopy(t *testing.T) {
+	pk := requirePanels(t)
+	rng := rand.New(rand.NewSource(5))
+	for n := 1; n <= 13; n++ {
+		for _, k := range []int{1, 3, 8, 27, 320} {
+			ldb := k + 5
+			b := randomFloats(rng, ldb*n)
+			want, got := make([]float32, k*n), make([]float32, k*n)
+			pk.packB(false, k, n, b, ldb, want)
+			packColumns(got, b, ldb, k, n)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Fatalf("columns %d, depths %d: element %d is %g, sgemm_oncopy %g", n, k, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
+
 // TestPanelProductMatchesSgemm compares panel products with cblas_sgemm bit
 // for bit, over row ranges that start inside the matrix (as a goroutine's
 // share of a product does), both layouts of B, beta 0 and 1, and sizes on

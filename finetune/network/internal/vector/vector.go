@@ -81,6 +81,17 @@ func MatchStride2(at []int32, y, src []float32, code int32) {
 	}
 }
 
+// Interleave4 sets dst[4i+r] = rows[r][i] for the four rows: a matrix
+// product's packed panel of four columns. dst holds 4*len(rows[0]).
+func Interleave4(dst []float32, rows *[4][]float32) {
+	n := len(rows[0])
+	a, b, c, d := rows[0], rows[1][:n], rows[2][:n], rows[3][:n]
+	dst = dst[:4*n]
+	for i := interleave4Vector(dst, a, b, c, d); i < n; i++ {
+		dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = a[i], b[i], c[i], d[i]
+	}
+}
+
 // MaxPool2x2 pools rows of width cells two by two: x holds pairs of rows,
 // top then bottom, and y gets width/2 outputs a pair, each the MaxPairs of
 // its window.

@@ -42,6 +42,9 @@ func maxStride2AVX(best, src []float32)
 func matchStride2AVX(at []int32, y, src []float32, code int32)
 
 //go:noescape
+func interleave4AVX(dst, a, b, c, d []float32)
+
+//go:noescape
 func gatherBlockAVX(dst *float32, stride int, srcs, ats *[8]unsafe.Pointer, rows, runs int)
 
 //go:noescape
@@ -137,6 +140,14 @@ func matchStride2Vector(at []int32, y, src []float32, code int32) int {
 	}
 	matchStride2AVX(at[:n], y, src, code)
 	return n
+}
+
+func interleave4Vector(dst, a, b, c, d []float32) int {
+	if !vectorOK(len(a)) {
+		return 0
+	}
+	interleave4AVX(dst, a, b, c, d)
+	return len(a) &^ 7
 }
 
 func gatherBlockVector(dst []float32, stride int, srcs [][]float32, ats [][]int32, runs int) bool {

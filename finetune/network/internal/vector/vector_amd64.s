@@ -250,6 +250,54 @@ matchStride2Done:
 	VZEROUPPER
 	RET
 
+// func interleave4AVX(dst, a, b, c, d []float32)
+//
+// Eight cells of each row a step: VUNPCKLPS/HPS pair a with b and c with
+// d, VUNPCKLPD/HPD make the groups of four of cells 0 and 4, 1 and 5, 2
+// and 6, 3 and 7, and VPERM2F128 puts them in order.
+TEXT ·interleave4AVX(SB), NOSPLIT, $0-120
+	MOVQ dst_base+0(FP), DI
+	MOVQ a_base+24(FP), SI
+	MOVQ a_len+32(FP), CX
+	MOVQ b_base+48(FP), R8
+	MOVQ c_base+72(FP), R9
+	MOVQ d_base+96(FP), R10
+	SHRQ $3, CX
+	JZ   interleave4Done
+
+interleave4Loop:
+	VMOVUPS    (SI), Y0
+	VMOVUPS    (R8), Y1
+	VMOVUPS    (R9), Y2
+	VMOVUPS    (R10), Y3
+	VUNPCKLPS  Y1, Y0, Y4       // a0 b0 a1 b1 | a4 b4 a5 b5
+	VUNPCKHPS  Y1, Y0, Y5       // a2 b2 a3 b3 | a6 b6 a7 b7
+	VUNPCKLPS  Y3, Y2, Y6       // c0 d0 c1 d1 | c4 d4 c5 d5
+	VUNPCKHPS  Y3, Y2, Y7       // c2 d2 c3 d3 | c6 d6 c7 d7
+	VUNPCKLPD  Y6, Y4, Y0       // 0 | 4
+	VUNPCKHPD  Y6, Y4, Y1       // 1 | 5
+	VUNPCKLPD  Y7, Y5, Y2       // 2 | 6
+	VUNPCKHPD  Y7, Y5, Y3       // 3 | 7
+	VPERM2F128 $0x20, Y1, Y0, Y4
+	VPERM2F128 $0x20, Y3, Y2, Y5
+	VPERM2F128 $0x31, Y1, Y0, Y6
+	VPERM2F128 $0x31, Y3, Y2, Y7
+	VMOVUPS    Y4, (DI)
+	VMOVUPS    Y5, 32(DI)
+	VMOVUPS    Y6, 64(DI)
+	VMOVUPS    Y7, 96(DI)
+	ADDQ       $32, SI
+	ADDQ       $32, R8
+	ADDQ       $32, R9
+	ADDQ       $32, R10
+	ADDQ       $128, DI
+	DECQ       CX
+	JNZ        interleave4Loop
+
+interleave4Done:
+	VZEROUPPER
+	RET
+
 // func maxPool8AVX(y, x []float32)
 //
 // Rows of eight cells: x is top, bottom, top, bottom, ...; each step pools

@@ -341,3 +341,23 @@ func TestMatchStride2(t *testing.T) {
 		}
 	}
 }
+
+func TestInterleave4(t *testing.T) {
+	rng := rand.New(rand.NewPCG(27, 28))
+	for n := range 30 {
+		var rows [4][]float32
+		for r := range rows {
+			rows[r] = values(rng, n+rng.IntN(3)) // longer rows are cut to the first's length
+		}
+		rows[0] = rows[0][:n]
+		want := make([]float32, 4*n)
+		for i := range n {
+			for r := range 4 {
+				want[4*i+r] = rows[r][i]
+			}
+		}
+		got := values(rng, 4*n)
+		Interleave4(got, &rows)
+		sameBits(t, "Interleave4", n, got, want)
+	}
+}
