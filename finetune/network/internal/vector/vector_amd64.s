@@ -365,9 +365,11 @@ GLOBL iota8<>(SB), RODATA|NOPTR, $32
 // For run j < runs and row r < rows: the eight cells src_r[at_r[8j+i]] (+0
 // where at_r < 0) into dst + j*stride + 8r. The rows of a run fill whole
 // cache lines one after another, where a row at a time would store to runs
-// a stride apart, which map to the same few L1 sets. A run of eight
-// consecutive cells, none in the padding (most of them, in a stride-1
-// convolution), is one load instead of a gather.
+// a stride apart, which map to the same few L1 sets. A run whose cells
+// outside the padding are consecutive, at = start + lane (most of them in
+// a stride-1 convolution, those at a row's ends included), is one masked
+// load instead of a gather; the start is lane 0's or, where lane 0 is in
+// the padding on the left, lane 7's.
 TEXT ·gatherBlockAVX(SB), NOSPLIT, $0-48
 	MOVQ     dst+0(FP), DI
 	MOVQ     stride+8(FP), R8
@@ -388,20 +390,34 @@ gatherBlockRun:
 	XORQ CX, CX // row
 
 gatherBlockRow:
-	MOVQ         (R9)(CX*8), SI
-	MOVQ         (R10)(CX*8), DX
-	VMOVDQU      (DX)(R13*1), Y1
-	MOVLQSX      (DX)(R13*1), AX
-	VPBROADCASTD X1, Y3
-	VPADDD       Y14, Y3, Y3
-	VPCMPEQD     Y1, Y3, Y3
-	VMOVMSKPS    Y3, BX
-	CMPL         BX, $0xff
-	JNE          gatherBlockGather
-	TESTQ        AX, AX
-	JS           gatherBlockGather
-	VMOVDQU      (SI)(AX*4), Y0
-	JMP          gatherBlockStore
+	MOVQ       (R9)(CX*8), SI
+	MOVQ       (R10)(CX*8), DX
+	VMOVDQU    (DX)(R13*1), Y1
+	VPSRAD     $31, Y1, Y8  // all ones where at < 0
+	VPXOR      Y15, Y8, Y8  // all ones where at >= 0: the lanes to load
+	VPSUBD     Y14, Y1, Y5  // at - lane: one value over an affine run
+	VPBROADCASTD X5, Y6     // lane 0's
+	VPCMPEQD   Y5, Y6, Y7
+	VPANDN     Y8, Y7, Y9   // lanes to load that lane 0's start misses
+	VPTEST     Y9, Y9
+	JZ         gatherBlockStart0
+	VEXTRACTI128 $1, Y5, X10
+	VPSHUFD    $0xff, X10, X10 // lane 7's
+	VPBROADCASTD X10, Y6
+	VPCMPEQD   Y5, Y6, Y7
+	VPANDN     Y8, Y7, Y9
+	VPTEST     Y9, Y9
+	JNZ        gatherBlockGather
+	VMOVD      X10, AX
+	JMP        gatherBlockMasked
+
+gatherBlockStart0:
+	VMOVD X5, AX
+
+gatherBlockMasked:
+	MOVLQSX    AX, AX
+	VPMASKMOVD (SI)(AX*4), Y8, Y0 // +0 in the padding; no access there
+	JMP        gatherBlockStore
 
 gatherBlockGather:
 	VPXOR      Y15, Y1, Y2 // sign set where at >= 0

@@ -194,10 +194,20 @@ func TestGatherBlock(t *testing.T) {
 						at[i] = int32(rng.IntN(len(src)+len(src)/2)) - int32(len(src)/2) // a third padding
 					}
 					for j := range runs {
-						if rng.IntN(2) == 0 { // eight consecutive cells, the first one at -1 (padding) at times
+						switch rng.IntN(3) {
+						case 0: // eight consecutive cells, the first one at -1 at times
 							first := int32(rng.IntN(len(src)-6)) - 1
 							for i := range int32(8) {
 								at[8*j+int(i)] = min(first+i, int32(len(src)-1))
+							}
+						case 1: // consecutive with padding at either end (-1 or another negative) or both
+							first := int32(rng.IntN(len(src)-7)) - 3
+							left, right := rng.IntN(4), 8-rng.IntN(4)
+							for i := range 8 {
+								at[8*j+i] = first + int32(i)
+								if i < left || i >= right || at[8*j+i] < 0 {
+									at[8*j+i] = -1 - int32(rng.IntN(2))
+								}
 							}
 						}
 					}
