@@ -21,7 +21,11 @@ import (
 //	cols = im2col(x[group])     [C*KH*KW, images*OH*OW]
 //	y[group] = w · cols         [M, images*OH*OW]
 //
-// With one image per group the product lands in y's NCHW layout directly.
+// Where OpenBLAS's kernel can be driven directly (panels.go,
+// conv_panels.go), the columns are never built: the taps gather them
+// straight into the kernel's panels, and the filters are packed once a
+// pass. With one image per group the product lands in y's NCHW layout
+// directly.
 // Late layers have small planes (OH*OW of 16 or 4), where a product per
 // image would reread the whole filter bank for a handful of columns, so
 // their groups hold several images and the product is scattered into place.

@@ -21,8 +21,8 @@ import (
 // true), into the Net's shared filter buffer; nil where the products go
 // through cblas_sgemm.
 func (cv *convolution) packFilters(w []float32, transposed bool) *packedB {
-	if panels == nil || cv.groupTaps == nil || cv.gradOffsets == nil {
-		return nil
+	if panels == nil || !transposed && cv.groupTaps == nil || transposed && cv.gradOffsets == nil {
+		return nil // the offsets the panels are gathered by would not fit an int32
 	}
 	k, n := cv.patch(), cv.outC
 	if transposed {

@@ -15,7 +15,7 @@ import (
 // columns are first built by im2col, then copied once more into panels.
 //
 // panelKernel calls OpenBLAS's own kernel on panels the package builds
-// itself: the filters packed once per step, the columns gathered by the
+// itself: the filters packed once a pass, the columns gathered by the
 // filter taps straight into the panel layout. The driver loop below repeats
 // OpenBLAS 0.3.21's single-threaded one (driver/level3/level3.c) call for
 // call, with the same block sizes, so every element of C is summed by the
@@ -197,7 +197,7 @@ func panelRows(minL, minI, r int) (at, step int) {
 	case r < minI&^3:
 		return whole*minL + r - whole, 4
 	case r < minI&^1:
-		return (minI&^3)*minL + r - minI&^3, 2
+		return (minI&^3)*minL + r - (minI &^ 3), 2
 	}
 	return (minI &^ 1) * minL, 1
 }

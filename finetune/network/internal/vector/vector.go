@@ -63,6 +63,9 @@ func MaxPairs(y, top, bottom []float32) {
 // MaxStride2 sets best[j] = max(best[j], src[2j]): one filter tap of a
 // pooling window with stride 2 along a row of outputs.
 func MaxStride2(best, src []float32) {
+	if len(best) == 0 {
+		return
+	}
 	src = src[:2*len(best)-1]
 	for j := maxStride2Vector(best, src); j < len(best); j++ {
 		best[j] = max(best[j], src[2*j])
@@ -73,6 +76,9 @@ func MaxStride2(best, src []float32) {
 // y[j], and leaves it elsewhere: one filter tap of the search for the cell
 // a stride-2 max pooling window took.
 func MatchStride2(at []int32, y, src []float32, code int32) {
+	if len(at) == 0 {
+		return
+	}
 	y, src = y[:len(at)], src[:2*len(at)-1]
 	for j := matchStride2Vector(at, y, src, code); j < len(at); j++ {
 		if math.Float32bits(src[2*j]) == math.Float32bits(y[j]) {
