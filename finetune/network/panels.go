@@ -148,8 +148,8 @@ func (pk *panelKernel) pack(trans bool, k, n int, b []float32, ldb int, dst []fl
 // OpenBLAS 0.3.21's driver makes for cblas_sgemm on the same rows (its
 // beta 0 clears C first: so does product). fillA packs depths [ls,
 // ls+minL) of rows [is, is+minI) of A into sa in sgemm_itcopy's layout
-// (packRows is that copy from a plain matrix); sa holds at least GEMM_P x
-// GEMM_Q elements (panelBuffer).
+// (the tests' packRows is that copy from a plain matrix); sa holds at
+// least GEMM_P x GEMM_Q elements (panelBuffer).
 func (pk *panelKernel) product(mFrom, mTo int, b *packedB, c []float32, ldc int, accumulate bool,
 	sa []float32, fillA func(sa []float32, ls, minL, is, minI int)) {
 	n := b.n
@@ -200,17 +200,6 @@ func panelRows(minL, minI, r int) (at, step int) {
 		return (minI&^3)*minL + r - (minI &^ 3), 2
 	}
 	return (minI &^ 1) * minL, 1
-}
-
-// packRows is sgemm_itcopy: it packs depths [ls, ls+minL) of rows [is,
-// is+minI) of A (A[i + l*lda]) into sa.
-func packRows(sa, a []float32, lda, ls, minL, is, minI int) {
-	for r := range minI {
-		at, step := panelRows(minL, minI, r)
-		for l := range minL {
-			sa[at+l*step] = a[is+r+(ls+l)*lda]
-		}
-	}
 }
 
 // packColumns is sgemm_oncopy: it packs depths [0, k) of columns [0, n)

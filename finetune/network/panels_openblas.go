@@ -50,8 +50,10 @@ func loadPanels() *panelKernel {
 	core := C.GoString(C.openblas_get_corename())
 	// param.h and kernel/setparam-ref.c of 0.3.21 for x86_64: both cores
 	// take the 8x4 Haswell kernel with GEMM_P = GEMM_Q = 320;
-	// GEMM_R = ((128 MiB buffer - P*Q*4 aligned) / (Q*4) - 15) &^ 15
-	// is above 100,000, so 8192 columns stay well inside it.
+	// GEMM_R = ((buffer - P*Q*4 aligned) / (Q*4) - 15) &^ 15 is about
+	// 104,000 with the default 128 MiB buffer and above 8192 for any
+	// buffer of 16 MiB or more, so products of up to 8192 columns (every
+	// convolution's, up to 910 input channels of 3x3) fit one block of it.
 	suffix := map[string]string{"Haswell": "HASWELL", "Zen": "ZEN"}[core]
 	if suffix == "" {
 		return nil

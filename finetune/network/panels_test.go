@@ -116,3 +116,14 @@ func TestPanelProductMatchesSgemm(t *testing.T) {
 		}
 	}
 }
+
+// packRows is sgemm_itcopy: it packs depths [ls, ls+minL) of rows [is,
+// is+minI) of A (A[i + l*lda]) into sa.
+func packRows(sa, a []float32, lda, ls, minL, is, minI int) {
+	for r := range minI {
+		at, step := panelRows(minL, minI, r)
+		for l := range minL {
+			sa[at+l*step] = a[is+r+(ls+l)*lda]
+		}
+	}
+}
