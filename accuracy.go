@@ -51,7 +51,7 @@ func CountCorrect(ctx context.Context, m *onnxio.Model, input string, loader *da
 		inputs := map[string]*onnxio.Tensor{input: b.Tensor(input)}
 		net := nets[b.Len()]
 		if net == nil {
-			if net, err = network.Build(m, inputs, network.Options{}); err != nil {
+			if net, err = network.Build(m, inputs, network.Options{FixedWeights: true}); err != nil {
 				return 0, 0, err
 			}
 			nets[b.Len()] = net

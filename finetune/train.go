@@ -257,7 +257,7 @@ func (tr *Trainer) Step(x []float32, labels []int64) (Progress, error) {
 	} else {
 		if tr.teacher == nil {
 			var err error
-			if tr.teacher, err = network.Build(tr.float, tr.inputs, network.Options{}); err != nil {
+			if tr.teacher, err = network.Build(tr.float, tr.inputs, network.Options{FixedWeights: true}); err != nil {
 				return Progress{}, fmt.Errorf("float model: %w", err)
 			}
 		}

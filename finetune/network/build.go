@@ -35,6 +35,15 @@ type Options struct {
 	// (the W of a Conv, the weight operand of a Gemm or MatMul) before the
 	// layer uses it. Fine-tuning inserts the PCM quantizer here.
 	Weight func(layer *onnxio.Node, w *G.Node) (*G.Node, error)
+
+	// FixedWeights promises that the values reaching each layer's weight
+	// do not change from one pass to the next: the Net only runs, nothing
+	// trains it or writes into its Params. The convolutions then pack their
+	// filters for the BLAS kernel once, at the first pass, and keep them
+	// (one packed copy of the filters, as onnxruntime keeps when a session
+	// starts) instead of packing them again every pass. A Net built with it
+	// whose weights change computes with the old ones.
+	FixedWeights bool
 }
 
 // Net is an ONNX graph built as a gorgonia expression graph for one set of
@@ -106,7 +115,7 @@ func Build(m *onnxio.Model, inputs map[string]*onnxio.Tensor, opts Options) (net
 		params:    map[string]*G.Node{},
 		consumers: map[string][]*onnxio.Node{},
 		fused:     map[*onnxio.Node]bool{},
-		scratch:   &scratch{},
+		scratch:   &scratch{keepFilters: opts.FixedWeights},
 	}
 	for _, n := range m.Graph.Nodes {
 		for _, in := range n.Inputs {

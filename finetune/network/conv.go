@@ -56,6 +56,10 @@ type convolution struct {
 	// pixels (newGradOffsets), for the products that read dy in place.
 	gradOffsets []int32
 
+	// kept is the forward's packed filters where the scratch keeps them
+	// (scratch.keepFilters), packed by the first pass.
+	kept *packedB
+
 	// scratch holds the column and product buffers, shared with the
 	// other convolutions of the Net.
 	scratch *scratch
@@ -75,6 +79,10 @@ type scratch struct {
 	// products run on OpenBLAS's kernel directly (panels.go).
 	filters []float32
 	panels  [][]float32
+
+	// keepFilters is Options.FixedWeights: each convolution packs its
+	// forward filters once, into a bank of its own (convolution.kept).
+	keepFilters bool
 }
 
 // minGroupColumns is the least number of columns (output pixels) one matrix

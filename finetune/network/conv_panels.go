@@ -18,15 +18,24 @@ import (
 
 // packFilters packs w [M, C*KH*KW] as the B operand of the forward
 // products (transposed false) or of the input gradient's (wᵀ, transposed
-// true), into the Net's shared filter buffer; nil where the products go
-// through cblas_sgemm.
+// true), into the Net's shared filter buffer, or, for the forward of a Net
+// whose weights are fixed, once into the convolution's own; nil where the
+// products go through cblas_sgemm.
 func (cv *convolution) packFilters(w []float32, transposed bool) *packedB {
 	if panels == nil || !transposed && cv.groupTaps == nil || transposed && cv.gradOffsets == nil {
 		return nil // the offsets the panels are gathered by would not fit an int32
 	}
+	keep := cv.scratch.keepFilters && !transposed
+	if keep && cv.kept != nil {
+		return cv.kept
+	}
 	k, n := cv.patch(), cv.outC
 	if transposed {
 		k, n = n, k
+	}
+	if keep {
+		cv.kept = panels.pack(transposed, k, n, w, cv.patch(), nil)
+		return cv.kept
 	}
 	pb := panels.pack(transposed, k, n, w, cv.patch(), cv.scratch.filters)
 	if pb != nil {
