@@ -42,7 +42,8 @@ type Options struct {
 	// filters for the BLAS kernel once, at the first pass, and keep them
 	// (one packed copy of the filters, as onnxruntime keeps when a session
 	// starts) instead of packing them again every pass. A Net built with it
-	// whose weights change computes with the old ones.
+	// whose weights do change computes wrong results: its convolutions keep
+	// the filters of the first pass.
 	FixedWeights bool
 }
 
