@@ -126,9 +126,10 @@ accuracy).
 `, searchDefaults.lr, searchDefaults.warmup, elight.CautiousSegments, elight.CautiousLR,
 			fixedDefaults.loss, fixedDefaults.lambda, fixedDefaults.lr) + dataSpecHelp + `
 
-Progress goes to standard error as a bar with ETA, the losses and the cell
-order's writes of the current weights, and a line per segment of the
-search (--log-json: JSON lines on standard output, each step with
+Progress goes to standard error: on a terminal as a bar with ETA, the
+losses and the cell order's writes of the current weights; elsewhere (a
+log file, a pipe) as a line at every tenth of the run or segment; and a
+line per segment of the search (--log-json: JSON lines on standard output, each step with
 task_loss, write_loss, cell_writes, batch_accuracy and seconds, each
 segment with diff_weight, lr, validation_top1, writes, met and
 diverged; --quiet:

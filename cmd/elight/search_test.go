@@ -88,6 +88,34 @@ func TestOptimizeSearch(t *testing.T) {
 	}
 }
 
+// TestOptimizeProgressInALog: progress written to a file or a pipe, not
+// a terminal, is plain lines: one at every tenth of each segment and one
+// per segment, no bar redrawn with carriage returns.
+func TestOptimizeProgressInALog(t *testing.T) {
+	args := searchArgs(filepath.Join(t.TempDir(), "s.onnx"), "--segments", "2", "--segment-steps", "20", "--max-drop", "99")
+	args = slices.DeleteFunc(args, func(a string) bool { return a == "-q" })
+	// later flags win: --segment-steps 20 over searchArgs' 4
+	code, _, stderr := runElight(t, args...)
+	if code != 0 {
+		t.Fatalf("optimize: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "\r") {
+		t.Errorf("progress in a log redraws a bar:\n%q", stderr)
+	}
+	var steps, segments int
+	for _, line := range strings.Split(stderr, "\n") {
+		switch {
+		case strings.HasPrefix(line, "fine-tuning: step "):
+			steps++
+		case strings.HasPrefix(line, "segment "):
+			segments++
+		}
+	}
+	if steps != 20 || segments != 2 {
+		t.Errorf("%d step lines and %d segment lines, want 20 (each tenth of two 20-step segments) and 2:\n%s", steps, segments, stderr)
+	}
+}
+
 // TestOptimizeSearchUnmetBudget: when no checkpoint keeps the accuracy,
 // optimize exits 1, writes nothing, and says how close it came.
 func TestOptimizeSearchUnmetBudget(t *testing.T) {

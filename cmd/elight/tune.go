@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/elight-photonic/elight"
@@ -291,13 +292,20 @@ func (f *tuneFlags) trainConfig(hw elight.Hardware, trainImages int) (finetune.C
 	return c, nil
 }
 
-// progress shows training progress: a bar with ETA on a terminal-like
-// writer, JSON lines with --log-json, nothing with --quiet.
+// progress shows training progress: a bar with ETA on a terminal, a line
+// at every tenth of a run or segment elsewhere (a log file, a pipe: a bar
+// redrawing itself five times a second would leave thousands of lines
+// there), JSON lines with --log-json, nothing with --quiet.
 type progress struct {
 	bar   *progressbar.ProgressBar
 	out   io.Writer
 	json  *json.Encoder
 	start time.Time
+
+	// lines is the plain mode; tenth is the last tenth of the current
+	// run or segment it printed a line for.
+	lines bool
+	tenth int
 }
 
 func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
@@ -305,7 +313,10 @@ func newProgress(w io.Writer, steps int, logJSON, quiet bool) *progress {
 	switch {
 	case logJSON:
 		p.json = json.NewEncoder(w)
-	case !quiet:
+	case quiet:
+	case !isTerminal(w):
+		p.lines = true
+	default:
 		p.bar = progressbar.NewOptions(steps,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionSetDescription("fine-tuning"),
@@ -336,11 +347,15 @@ func (p *progress) Segment(s finetune.Segment) {
 			"lr": s.LR, "diverged": s.Diverged,
 			"seconds": time.Since(p.start).Seconds(),
 		})
-	case p.bar != nil:
-		p.bar.Clear()
+	case p.bar != nil || p.lines:
+		if p.bar != nil {
+			p.bar.Clear()
+		}
 		fmt.Fprintf(p.out, "segment %d (lambda %.4g): validation top-1 %.2f%%, %d writes, most-written cell %d: %s\n",
 			s.Index, s.Lambda, s.Accuracy*100, s.Writes, s.MaxCellWrites, verdict)
-		p.bar.Reset()
+		if p.bar != nil {
+			p.bar.Reset()
+		}
 	}
 }
 
@@ -354,13 +369,39 @@ func (p *progress) Step(s finetune.Progress) {
 			"batch_accuracy": s.Accuracy, "seconds": time.Since(p.start).Seconds(),
 		})
 	case p.bar != nil:
-		desc := fmt.Sprintf("fine-tuning: loss %.4f, write loss %.4f, cell writes %d", s.TaskLoss, s.WriteLoss, s.CellWrites)
-		if s.Accuracy >= 0 {
-			desc += fmt.Sprintf(", batch accuracy %.2f", s.Accuracy)
-		}
-		p.bar.Describe(desc)
+		p.bar.Describe("fine-tuning: " + stepStatus(s))
 		p.bar.Set(s.Step)
+	case p.lines:
+		if s.Step == 1 {
+			p.tenth = 0 // a run or segment starts
+		}
+		if tenth := s.Step * 10 / max(s.Steps, 1); tenth > p.tenth {
+			p.tenth = tenth
+			fmt.Fprintf(p.out, "fine-tuning: step %d of %d, %s, %s\n",
+				s.Step, s.Steps, stepStatus(s), time.Since(p.start).Round(time.Second))
+		}
 	}
+}
+
+// stepStatus describes a training step: its losses, the cell order's
+// writes of the current weights and, with labels, the batch's accuracy.
+func stepStatus(s finetune.Progress) string {
+	status := fmt.Sprintf("loss %.4f, write loss %.4f, cell writes %d", s.TaskLoss, s.WriteLoss, s.CellWrites)
+	if s.Accuracy >= 0 {
+		status += fmt.Sprintf(", batch accuracy %.2f", s.Accuracy)
+	}
+	return status
+}
+
+// isTerminal reports whether w is a terminal (a character device), where a
+// bar that redraws itself in place reads well.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 // Measured reports an accuracy measurement.
