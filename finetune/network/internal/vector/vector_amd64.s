@@ -324,21 +324,43 @@ maxPool8Done:
 // func gatherAVX(dst, src []float32, at []int32)
 //
 // VPGATHERDD loads the lanes whose mask has its sign bit set, here those
-// with at >= 0, and leaves the others as they were: +0.
+// with at >= 0, and leaves the others as they were: +0. A run of eight
+// cells two apart from a start inside the source (im2col's rows of a
+// stride-2 convolution) is two loads instead, as in gatherBlockAVX.
 TEXT ·gatherAVX(SB), NOSPLIT, $0-72
 	MOVQ     dst_base+0(FP), DI
 	MOVQ     dst_len+8(FP), CX
 	MOVQ     src_base+24(FP), SI
 	MOVQ     at_base+48(FP), DX
 	VPCMPEQD Y15, Y15, Y15 // all ones
+	VMOVDQU  iota8x2<>(SB), Y13
+	VMOVDQU  evensFirst<>(SB), Y12
 	SHRQ     $3, CX
 	JZ       gatherDone
 
 gatherLoop:
-	VMOVDQU    (DX), Y1
+	VMOVDQU      (DX), Y1
+	VPSUBD       Y13, Y1, Y5 // at - 2*lane: one value over a stride-2 run
+	VPBROADCASTD X5, Y6
+	VPCMPEQD     Y5, Y6, Y7
+	VPTEST       Y15, Y7     // carry where every lane agrees
+	JCC          gatherPick
+	VMOVD        X5, AX
+	TESTL        AX, AX
+	JS           gatherPick  // the run starts in the padding
+	MOVLQSX      AX, AX
+	VMOVUPS      (SI)(AX*4), Y0
+	VMOVUPS      28(SI)(AX*4), Y2
+	VBLENDPS     $0xaa, Y2, Y0, Y0
+	VPERMPS      Y0, Y12, Y0
+	JMP          gatherStore
+
+gatherPick:
 	VPXOR      Y15, Y1, Y2 // sign set where at >= 0
 	VPXOR      Y0, Y0, Y0
 	VPGATHERDD Y2, (SI)(Y1*4), Y0
+
+gatherStore:
 	VMOVDQU    Y0, (DI)
 	ADDQ       $32, DX
 	ADDQ       $32, DI
@@ -360,6 +382,29 @@ DATA iota8<>+24(SB)/4, $6
 DATA iota8<>+28(SB)/4, $7
 GLOBL iota8<>(SB), RODATA|NOPTR, $32
 
+// iota8x2 is the offsets of a run of eight cells two apart.
+DATA iota8x2<>+0(SB)/4, $0
+DATA iota8x2<>+4(SB)/4, $2
+DATA iota8x2<>+8(SB)/4, $4
+DATA iota8x2<>+12(SB)/4, $6
+DATA iota8x2<>+16(SB)/4, $8
+DATA iota8x2<>+20(SB)/4, $10
+DATA iota8x2<>+24(SB)/4, $12
+DATA iota8x2<>+28(SB)/4, $14
+GLOBL iota8x2<>(SB), RODATA|NOPTR, $32
+
+// evensFirst puts cells 0, 8, 2, 10, 4, 12, 6, 14 (a stride-2 run's two
+// loads blended) in order.
+DATA evensFirst<>+0(SB)/4, $0
+DATA evensFirst<>+4(SB)/4, $2
+DATA evensFirst<>+8(SB)/4, $4
+DATA evensFirst<>+12(SB)/4, $6
+DATA evensFirst<>+16(SB)/4, $1
+DATA evensFirst<>+20(SB)/4, $3
+DATA evensFirst<>+24(SB)/4, $5
+DATA evensFirst<>+28(SB)/4, $7
+GLOBL evensFirst<>(SB), RODATA|NOPTR, $32
+
 // func gatherBlockAVX(dst *float32, stride int, srcs, ats *[8]unsafe.Pointer, rows, runs int)
 //
 // For run j < runs and row r < rows: the eight cells src_r[at_r[8j+i]] (+0
@@ -369,7 +414,10 @@ GLOBL iota8<>(SB), RODATA|NOPTR, $32
 // outside the padding are consecutive, at = start + lane (most of them in
 // a stride-1 convolution, those at a row's ends included), is one masked
 // load instead of a gather; the start is lane 0's or, where lane 0 is in
-// the padding on the left, lane 7's.
+// the padding on the left, lane 7's. A run of eight cells two apart, none
+// in the padding (a stride-2 convolution's), is two loads, cells 0-7 and
+// 7-14 (the last is the run's, so inside the source), blended and put in
+// order.
 TEXT ·gatherBlockAVX(SB), NOSPLIT, $0-48
 	MOVQ     dst+0(FP), DI
 	MOVQ     stride+8(FP), R8
@@ -381,6 +429,8 @@ TEXT ·gatherBlockAVX(SB), NOSPLIT, $0-48
 	XORQ     R13, R13      // the run's first offset in at_r, in bytes
 	VPCMPEQD Y15, Y15, Y15 // all ones
 	VMOVDQU  iota8<>(SB), Y14
+	VMOVDQU  iota8x2<>(SB), Y13
+	VMOVDQU  evensFirst<>(SB), Y12
 	TESTQ    R12, R12
 	JZ       gatherBlockDone
 	TESTQ    R11, R11
@@ -407,9 +457,25 @@ gatherBlockRow:
 	VPCMPEQD   Y5, Y6, Y7
 	VPANDN     Y8, Y7, Y9
 	VPTEST     Y9, Y9
-	JNZ        gatherBlockGather
+	JNZ        gatherBlockStride2
 	VMOVD      X10, AX
 	JMP        gatherBlockMasked
+
+gatherBlockStride2:
+	VPTEST       Y15, Y8 // carry where every lane is inside the input
+	JCC          gatherBlockGather
+	VPSUBD       Y13, Y1, Y5 // at - 2*lane: one value over a stride-2 run
+	VPBROADCASTD X5, Y6
+	VPCMPEQD     Y5, Y6, Y7
+	VPTEST       Y15, Y7
+	JCC          gatherBlockGather
+	VMOVD        X5, AX
+	MOVLQSX      AX, AX
+	VMOVUPS      (SI)(AX*4), Y0
+	VMOVUPS      28(SI)(AX*4), Y2
+	VBLENDPS     $0xaa, Y2, Y0, Y0
+	VPERMPS      Y0, Y12, Y0
+	JMP          gatherBlockStore
 
 gatherBlockStart0:
 	VMOVD X5, AX

@@ -168,6 +168,11 @@ func TestGather(t *testing.T) {
 		for i := range at {
 			at[i] = int32(rng.IntN(len(src)+len(src)/2)) - int32(len(src)/2) // a third padding
 		}
+		for j := 0; j+8 <= n && len(src) >= 15; j += 8 {
+			if rng.IntN(2) == 0 {
+				stride2Run(rng, at[j:j+8], len(src))
+			}
+		}
 		want := make([]float32, n)
 		for i, a := range at {
 			if a >= 0 {
@@ -177,6 +182,34 @@ func TestGather(t *testing.T) {
 		got := values(rng, n) // overwritten everywhere
 		Gather(got, src, at)
 		sameBits(t, "Gather", n, got, want)
+	}
+}
+
+// stride2Run fills at, eight offsets into a source of n >= 15 cells,
+// with a run two cells apart (a stride-2 convolution's), the last one at
+// times the source's last cell, and at times spoils it: one lane one cell
+// back, or the first lanes in the padding.
+func stride2Run(rng *rand.Rand, at []int32, n int) {
+	first := int32(rng.IntN(n - 14))
+	if rng.IntN(4) == 0 {
+		first = int32(n - 15) // the last lane reads the last cell
+	}
+	for i := range at {
+		at[i] = first + 2*int32(i)
+	}
+	switch rng.IntN(4) {
+	case 0:
+		at[rng.IntN(8)]-- // -1, the padding, for a first lane at 0
+	case 1:
+		for i := range 1 + rng.IntN(3) {
+			at[i] = -1 - int32(rng.IntN(2))
+		}
+	case 2:
+		// lane 0 in the padding, -1, where a run from -1 would be: a
+		// stride-2 filter tap at the left edge of the first row
+		for i := range at {
+			at[i] = -1 + 2*int32(i)
+		}
 	}
 }
 
@@ -199,6 +232,10 @@ func TestGatherBlock(t *testing.T) {
 							first := int32(rng.IntN(len(src)-6)) - 1
 							for i := range int32(8) {
 								at[8*j+int(i)] = min(first+i, int32(len(src)-1))
+							}
+						case 2: // two apart, at times with a lane off or in the padding
+							if len(src) >= 15 {
+								stride2Run(rng, at[8*j:8*j+8], len(src))
 							}
 						case 1: // consecutive with padding at either end (-1 or another negative) or both
 							first := int32(rng.IntN(len(src)-7)) - 3
