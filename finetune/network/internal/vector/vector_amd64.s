@@ -321,6 +321,27 @@ maxPool8Done:
 	VZEROUPPER
 	RET
 
+// STRIDE2CHECK sets the carry flag where the eight offsets in Y1 step by
+// two from lane 0's (a stride-2 convolution's run), which it leaves in AX;
+// Y13 holds 2*lane, Y15 all ones.
+#define STRIDE2CHECK \
+	VPSUBD       Y13, Y1, Y5; \
+	VPBROADCASTD X5, Y6;      \
+	VPCMPEQD     Y5, Y6, Y7;  \
+	VPTEST       Y15, Y7;     \
+	VMOVD        X5, AX
+
+// STRIDE2LOAD loads into Y0 the eight cells two apart from cell AX >= 0
+// of SI, the last inside the source: cells 0-7 and 7-14 are two loads,
+// the even ones of the first and the odd ones of the second blended and
+// put in order (Y12).
+#define STRIDE2LOAD \
+	MOVLQSX  AX, AX;               \
+	VMOVUPS  (SI)(AX*4), Y0;       \
+	VMOVUPS  28(SI)(AX*4), Y2;     \
+	VBLENDPS $0xaa, Y2, Y0, Y0;    \
+	VPERMPS  Y0, Y12, Y0
+
 // func gatherAVX(dst, src []float32, at []int32)
 //
 // VPGATHERDD loads the lanes whose mask has its sign bit set, here those
@@ -339,21 +360,13 @@ TEXT ·gatherAVX(SB), NOSPLIT, $0-72
 	JZ       gatherDone
 
 gatherLoop:
-	VMOVDQU      (DX), Y1
-	VPSUBD       Y13, Y1, Y5 // at - 2*lane: one value over a stride-2 run
-	VPBROADCASTD X5, Y6
-	VPCMPEQD     Y5, Y6, Y7
-	VPTEST       Y15, Y7     // carry where every lane agrees
-	JCC          gatherPick
-	VMOVD        X5, AX
-	TESTL        AX, AX
-	JS           gatherPick  // the run starts in the padding
-	MOVLQSX      AX, AX
-	VMOVUPS      (SI)(AX*4), Y0
-	VMOVUPS      28(SI)(AX*4), Y2
-	VBLENDPS     $0xaa, Y2, Y0, Y0
-	VPERMPS      Y0, Y12, Y0
-	JMP          gatherStore
+	VMOVDQU (DX), Y1
+	STRIDE2CHECK
+	JCC     gatherPick
+	TESTL   AX, AX
+	JS      gatherPick // the run starts in the padding
+	STRIDE2LOAD
+	JMP     gatherStore
 
 gatherPick:
 	VPXOR      Y15, Y1, Y2 // sign set where at >= 0
@@ -462,20 +475,12 @@ gatherBlockRow:
 	JMP        gatherBlockMasked
 
 gatherBlockStride2:
-	VPTEST       Y15, Y8 // carry where every lane is inside the input
-	JCC          gatherBlockGather
-	VPSUBD       Y13, Y1, Y5 // at - 2*lane: one value over a stride-2 run
-	VPBROADCASTD X5, Y6
-	VPCMPEQD     Y5, Y6, Y7
-	VPTEST       Y15, Y7
-	JCC          gatherBlockGather
-	VMOVD        X5, AX
-	MOVLQSX      AX, AX
-	VMOVUPS      (SI)(AX*4), Y0
-	VMOVUPS      28(SI)(AX*4), Y2
-	VBLENDPS     $0xaa, Y2, Y0, Y0
-	VPERMPS      Y0, Y12, Y0
-	JMP          gatherBlockStore
+	VPTEST Y15, Y8 // carry where every lane is inside the input
+	JCC    gatherBlockGather
+	STRIDE2CHECK
+	JCC    gatherBlockGather
+	STRIDE2LOAD
+	JMP    gatherBlockStore
 
 gatherBlockStart0:
 	VMOVD X5, AX
