@@ -129,11 +129,11 @@ accuracy).
 Progress goes to standard error: on a terminal as a bar with ETA, the
 losses and the cell order's writes of the current weights; elsewhere (a
 log file, a pipe) as a line at every tenth of the run or segment; and a
-line per segment of the search (--log-json: JSON lines on standard output, each step with
-task_loss, write_loss, cell_writes, batch_accuracy and seconds, each
-segment with diff_weight, lr, validation_top1, writes, met and
-diverged; --quiet:
-nothing). Ctrl-C stops the run and writes nothing.`,
+line per segment of the search. --log-json writes JSON lines to standard
+output instead, each step with task_loss, write_loss, cell_writes,
+batch_accuracy and seconds, each segment with diff_weight, lr,
+validation_top1, writes, met and diverged; --quiet writes nothing.
+Ctrl-C stops the run and writes nothing.`,
 		example: "\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_q.onnx --report vgg8_q.json --no-finetune --bits 4 --block 64\n" +
 			"\telight optimize testdata/vgg8/vgg8_bn_op13.onnx -o vgg8_ft.onnx --data idx:/usr/share/datasets/fashion-mnist \\\n" +
 			"\t    --pad 2 --channels 3 --mean 0.2190 --std 0.3318 --max-drop 0.5 --budget 30m\n" +
