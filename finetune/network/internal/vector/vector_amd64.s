@@ -334,7 +334,8 @@ maxPool8Done:
 // STRIDE2LOAD loads into Y0 the eight cells two apart from cell AX >= 0
 // of SI, the last inside the source: cells 0-7 and 7-14 are two loads,
 // the even ones of the first and the odd ones of the second blended and
-// put in order (Y12).
+// put in order (Y12). Not EVENS: its second load reaches cell 15, past a
+// run that ends at the source's last cell.
 #define STRIDE2LOAD \
 	MOVLQSX  AX, AX;               \
 	VMOVUPS  (SI)(AX*4), Y0;       \
